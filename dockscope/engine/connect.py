@@ -1,0 +1,172 @@
+"""Open a low-level Docker API client with short timeouts and explain failures.
+
+docker-py waits 60 s by default; a hung daemon must fail in about 5 s. The API
+version is negotiated (``version="auto"``). ``ssh://`` goes through the system
+``ssh`` binary (``use_ssh_client``), so ``~/.ssh/config`` applies as it does
+for the docker CLI and no extra dependency is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dockscope.engine.model import Endpoint
+from dockscope.textsafe import mask_url_credentials
+
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class ConnectProblem:
+    """Why the daemon could not be reached, in words a person can act on."""
+
+    kind: str
+    endpoint: Endpoint
+    detail: str
+    hints: tuple[str, ...]
+
+    def message(self) -> str:
+        lines = [
+            f"Cannot use the Docker daemon at {self.endpoint.display} (chosen by {self.endpoint.source}):",
+            f"  {self.detail}",
+        ]
+        lines += [f"  - {hint}" for hint in self.hints]
+        return "\n".join(lines)
+
+
+class ConnectError(Exception):
+    """Raised by :func:`open_client`; ``problem`` says what to do."""
+
+    def __init__(self, problem: ConnectProblem) -> None:
+        super().__init__(problem.message())
+        self.problem = problem
+
+
+def _exception_tree(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+
+
+def _socket_path(endpoint: Endpoint) -> str:
+    return endpoint.url.split("://", 1)[-1] if endpoint.scheme in ("unix", "npipe") else ""
+
+
+def _not_running_hints(endpoint: Endpoint) -> tuple[str, ...]:
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    return (
+        "is the daemon running? start it with: sudo systemctl start docker (Docker Desktop: open it)",
+        "is this the daemon you meant? see: docker context ls  (and DOCKER_HOST / --host)",
+        f"rootless Docker listens on unix://{runtime_dir}/docker.sock: dockscope --host unix://{runtime_dir}/docker.sock",
+    )
+
+
+def classify(error: BaseException, endpoint: Endpoint, timeout: float) -> ConnectProblem:
+    """Turn whatever docker-py/requests/urllib3 raised into a :class:`ConnectProblem`."""
+    chain = list(_exception_tree(error))
+    names = {type(e).__name__ for e in chain}
+    text = mask_url_credentials(" ".join(str(e) for e in chain))
+    path = _socket_path(endpoint)
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
+
+    if has(PermissionError) or "Permission denied" in text:
+        return ConnectProblem(
+            "denied",
+            endpoint,
+            f"permission denied opening {path or endpoint.display}",
+            (
+                "your user may not open the Docker socket; note that membership of the 'docker' group "
+                "is root-equivalent on this machine (it can mount / into a container)",
+                "safer: use rootless Docker (dockerd-rootless-setuptool.sh install) for your user",
+                "or run dockscope with sudo for this session: sudo dockscope",
+            ),
+        )
+    if has(FileNotFoundError) or "No such file" in text:
+        return ConnectProblem("missing", endpoint, f"no socket at {path or endpoint.display}", _not_running_hints(endpoint))
+    if has(ConnectionRefusedError) or "Connection refused" in text:
+        return ConnectProblem("refused", endpoint, "connection refused: nothing is listening there", _not_running_hints(endpoint))
+    if names & {"ReadTimeout", "ConnectTimeout", "Timeout", "TimeoutError", "ReadTimeoutError", "timeout"} or "timed out" in text:
+        return ConnectProblem(
+            "timeout",
+            endpoint,
+            f"the daemon did not answer within {timeout:g} s (it accepts connections but hangs)",
+            (
+                "check the daemon: sudo systemctl status docker; its log: sudo journalctl -u docker --since -10m",
+                "a stopped (SIGSTOP) or overloaded dockerd behaves like this; restart it if it stays hung",
+                "raise the wait with --timeout SECONDS on a slow link",
+            ),
+        )
+    if names & {"SSLError", "SSLCertVerificationError", "TLSParameterError"}:
+        return ConnectProblem(
+            "tls",
+            endpoint,
+            "TLS failed: " + text[:300],
+            ("check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY", "see: docker context inspect"),
+        )
+    if endpoint.scheme == "ssh":
+        return ConnectProblem(
+            "ssh",
+            endpoint,
+            "ssh connection failed: " + text[:300],
+            (f"check that this works: ssh {endpoint.display.removeprefix('ssh://')} docker version",),
+        )
+    if names & {"gaierror", "NameResolutionError"} or "Name or service not known" in text:
+        return ConnectProblem("dns", endpoint, "the host name does not resolve", ("check the host in --host / DOCKER_HOST / the context",))
+    return ConnectProblem("other", endpoint, text[:400] or type(error).__name__, _not_running_hints(endpoint))
+
+
+def _tls_config(endpoint: Endpoint):
+    from docker.tls import TLSConfig
+
+    if not (endpoint.tls_verify or endpoint.client_cert):
+        return False
+    cert = None
+    if endpoint.client_cert and endpoint.client_key and os.path.exists(endpoint.client_cert):
+        cert = (endpoint.client_cert, endpoint.client_key)
+    ca = endpoint.ca_cert if endpoint.ca_cert and os.path.exists(endpoint.ca_cert) else None
+    return TLSConfig(client_cert=cert, ca_cert=ca, verify=ca if endpoint.tls_verify and ca else endpoint.tls_verify)
+
+
+def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT):
+    """Connect and negotiate the API version.
+
+    Args:
+        endpoint: Where the daemon is.
+        timeout: Seconds for each request (``None``: wait forever, for streams).
+
+    Returns:
+        A ``docker.APIClient``.
+
+    Raises:
+        ConnectError: with a :class:`ConnectProblem` that says what to do.
+    """
+    import docker
+
+    url = endpoint.url
+    if url.startswith("tcp://") and (endpoint.tls_verify or endpoint.client_cert):
+        url = "https://" + url.removeprefix("tcp://")
+    try:
+        return docker.APIClient(
+            base_url=url,
+            version="auto",
+            timeout=timeout if timeout is not None else None,
+            tls=_tls_config(endpoint),
+            use_ssh_client=endpoint.scheme == "ssh",
+            max_pool_size=4,
+        )
+    except Exception as error:  # docker-py raises many kinds here; classify them all
+        raise ConnectError(classify(error, endpoint, timeout or 0)) from None

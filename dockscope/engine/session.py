@@ -1,0 +1,148 @@
+"""Collect the host with the low-level API and hand out immutable snapshots.
+
+One list call per kind (``/containers/json?all=1`` ...), never docker-py's
+model layer, which inspects every object again. ``inspect`` runs only for the
+containers someone looks at (rows on screen, the selection, probes), and
+``/system/df`` on its own, slower cadence. Calls are serialised by a lock, so
+two polls never overlap; every snapshot carries a rising sequence number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from dockscope.engine.endpoint import read_config, registry_logins
+from dockscope.engine.model import CollectError, ConnectionState, Endpoint, HostSnapshot
+from dockscope.engine.snapshot import RawHost, build_snapshot
+
+KINDS = ("containers", "images", "networks", "volumes", "info")
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """True when ``error`` means the daemon is unreachable, not that a request was refused."""
+    from docker.errors import APIError
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import Timeout
+
+    if isinstance(error, APIError):
+        return False
+    return isinstance(error, (RequestsConnectionError, Timeout, ConnectionError, TimeoutError, OSError))
+
+
+def is_not_found(error: BaseException) -> bool:
+    from docker.errors import NotFound
+
+    return isinstance(error, NotFound)
+
+
+class HostSession:
+    """Owns the API client and the latest raw answers; produces snapshots."""
+
+    def __init__(self, endpoint: Endpoint, client, clock: Callable[[], float] = time.time) -> None:
+        self.endpoint = endpoint
+        self.client = client
+        self._clock = clock
+        self._raw = RawHost()
+        self._raw.logins, self._raw.creds_store = registry_logins(read_config(os.environ))
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self.state: ConnectionState = "connected"
+        self.last_error: str = ""
+
+    @property
+    def api_version(self) -> str:
+        return str(getattr(self.client, "api_version", ""))
+
+    def _fetch(self, kind: str) -> None:
+        api = self.client
+        if kind == "containers":
+            self._raw.containers = api.containers(all=True)
+            alive = {c.get("Id") for c in self._raw.containers}
+            self._raw.inspects = {k: v for k, v in self._raw.inspects.items() if k in alive}
+        elif kind == "images":
+            self._raw.images = api.images()
+        elif kind == "networks":
+            self._raw.networks = api.networks()
+        elif kind == "volumes":
+            self._raw.volumes = (api.volumes() or {}).get("Volumes") or []
+        elif kind == "info":
+            self._raw.info = api.info()
+            if self._raw.version is None:
+                self._raw.version = api.version()
+        elif kind == "df":
+            self._raw.df = api.df()
+            self._raw.df_taken_at = self._clock()
+
+    def _collect(self, kinds: Iterable[str], inspect_ids: Iterable[str] = ()) -> HostSnapshot:
+        errors: list[CollectError] = []
+        for kind in kinds:
+            try:
+                self._fetch(kind)
+            except Exception as error:  # one kind failing must not lose the others
+                if is_connection_failure(error):
+                    return self._disconnected(error)
+                errors.append(CollectError(kind, str(error)))
+        for container_id in inspect_ids:
+            try:
+                self._raw.inspects[container_id] = self.client.inspect_container(container_id)
+            except Exception as error:
+                if is_connection_failure(error):
+                    return self._disconnected(error)
+                self._raw.inspects.pop(container_id, None)
+                if not is_not_found(error):  # a container that vanished is normal
+                    errors.append(CollectError(f"inspect {container_id[:12]}", str(error)))
+        self.state = "connected"
+        self.last_error = ""
+        return self._snapshot(errors)
+
+    def _disconnected(self, error: BaseException) -> HostSnapshot:
+        self.state = "disconnected"
+        self.last_error = str(error)
+        self._raw.version = None  # the daemon may come back as another version
+        return self._snapshot([CollectError("connection", str(error))])
+
+    def _snapshot(self, errors: list[CollectError]) -> HostSnapshot:
+        return build_snapshot(
+            self._raw,
+            seq=next(self._seq),
+            taken_at=self._clock(),
+            endpoint=self.endpoint,
+            state=self.state,
+            errors=errors,
+        )
+
+    def poll(self) -> HostSnapshot:
+        """A full poll: every list, ``/info``, and a fresh inspect of the containers already inspected."""
+        with self._lock:
+            return self._collect(KINDS, list(self._raw.inspects))
+
+    def refresh(self, kinds: Iterable[str], container_ids: Iterable[str] = ()) -> HostSnapshot:
+        """Re-read only some kinds (after events) and re-inspect some containers."""
+        with self._lock:
+            wanted = [k for k in KINDS + ("df",) if k in set(kinds)]
+            return self._collect(wanted, list(dict.fromkeys(container_ids)))
+
+    def ensure_inspected(self, container_ids: Iterable[str]) -> HostSnapshot | None:
+        """Inspect the given containers not inspected yet; None when nothing was missing."""
+        with self._lock:
+            missing = [c for c in dict.fromkeys(container_ids) if c not in self._raw.inspects]
+            if not missing:
+                return None
+            return self._collect((), missing)
+
+    def inspect_all(self) -> HostSnapshot:
+        """Inspect every container (headless diagnosis)."""
+        with self._lock:
+            self._fetch("containers")
+            ids = [c.get("Id") for c in self._raw.containers]
+            return self._collect((), [i for i in ids if isinstance(i, str)])
+
+    def disk_usage(self) -> HostSnapshot:
+        """``/system/df``: slow on big hosts, so on its own cadence."""
+        with self._lock:
+            return self._collect(("df",))
+

@@ -1,0 +1,163 @@
+"""Make untrusted text from Docker safe to show in a terminal.
+
+Container names, labels, env, commands, image history, network names and log
+lines are written by whoever built or runs a container. This module turns any
+such value into a plain string in which nothing can act on the terminal:
+
+* C0/C1 control characters, DEL and ESC become visible (``␛``, ``<9b>`` ...),
+  so a whole escape sequence shows as text instead of running.
+* Bidi overrides/isolates and zero-width characters become visible (``<U+202E>``).
+* Runs of combining marks are capped so a "Zalgo" storm cannot smear a row.
+* Invalid UTF-8 in bytes shows as ``\\xNN``.
+
+It never parses markup and knows nothing of rich or textual; the UI wraps the
+result in ``rich.text.Text`` (see ``dockscope.ui.text``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Characters that reorder or hide text: bidi embeddings/overrides/isolates,
+#: zero-width spaces and joiners, the BOM, word joiner, invisible operators.
+_INVISIBLE = frozenset(
+    [0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2060, 0x2070))
+)
+
+#: At most this many combining marks follow one base character.
+MAX_COMBINING = 2
+
+#: Longest string :func:`clean` returns before cutting (a cell never needs more).
+DEFAULT_LIMIT = 4096
+
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?      # OSC ... BEL/ST (title, clipboard, links)
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?         # DCS, SOS, PM, APC ... ST
+    | \x1b\[[0-?]*[ -/]*[@-~]               # CSI (cursor, clear, queries, modes)
+    | \x1b[ -/]*[0-~]                       # two-char escapes (ESC c, ESC 7 ...)
+    | \x1b                                  # a lone ESC
+    """,
+    re.VERBOSE,
+)
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # Control Pictures block: ␀ ␁ ... ␛ ...
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if 0x80 <= code <= 0x9F:
+        return f"<{code:02x}>"
+    return f"<U+{code:04X}>"
+
+
+def _needs_care(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F or code in _INVISIBLE
+
+
+def decode(data: bytes | str) -> str:
+    """Decode bytes as UTF-8, showing each invalid byte as ``\\xNN``."""
+    if isinstance(data, str):
+        return data
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+def clean(
+    value: object,
+    *,
+    limit: int | None = DEFAULT_LIMIT,
+    keep_newlines: bool = False,
+    keep_tabs: bool = False,
+) -> str:
+    """Return ``value`` as a string that cannot act on a terminal.
+
+    Args:
+        value: Anything; bytes are decoded, ``None`` becomes ``""``.
+        limit: Cut the result to this many characters (``None``: no cut).
+        keep_newlines: Keep ``\\n`` as a line break (for multi-line views).
+        keep_tabs: Keep ``\\t`` (it is expanded by the widget).
+
+    Returns:
+        The text with every control, escape, bidi and zero-width character
+        made visible and combining-mark runs capped.
+    """
+    if value is None:
+        return ""
+    text = decode(value) if isinstance(value, (bytes, bytearray)) else str(value)
+    if limit is not None and len(text) > limit * 2:
+        text = text[: limit * 2]
+    out: list[str] = []
+    marks = 0
+    for char in text:
+        if char == "\n" and keep_newlines or char == "\t" and keep_tabs:
+            out.append(char)
+            marks = 0
+        elif _needs_care(char):
+            out.append(_visible(char))
+            marks = 0
+        elif unicodedata.combining(char):
+            marks += 1
+            if marks <= MAX_COMBINING:
+                out.append(char)
+        else:
+            marks = 0
+            out.append(char)
+    result = "".join(out)
+    if limit is not None and len(result) > limit:
+        result = result[: limit - 1] + "…"
+    return result
+
+
+def strip_escapes(text: str, *, keep_sgr: bool) -> str:
+    """Remove escape sequences from a log line, optionally keeping SGR colours.
+
+    What remains still has to go through :func:`clean` (or, when SGR is kept,
+    through the UI's ANSI parser, which only understands SGR and OSC 8; OSC is
+    always removed here).
+    """
+    if not keep_sgr:
+        return _ESCAPE_SEQUENCE.sub("", text)
+    kept: list[str] = []
+    position = 0
+    for match in _ESCAPE_SEQUENCE.finditer(text):
+        kept.append(text[position : match.start()])
+        if _SGR.fullmatch(match.group()):
+            kept.append(match.group())
+        position = match.end()
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+def clean_log_line(line: bytes | str, *, keep_sgr: bool = False, limit: int | None = 16384) -> str:
+    """Clean one log line: drop escape sequences (SGR optionally kept), show the rest.
+
+    With ``keep_sgr`` the returned string still contains ``ESC[...m`` sequences
+    and nothing else that a terminal would act on; it must only be handed to an
+    SGR parser (``dockscope.ui.text.log_text``), never written raw.
+    """
+    text = strip_escapes(decode(line).rstrip("\r\n"), keep_sgr=keep_sgr)
+    if not keep_sgr:
+        return clean(text, limit=limit, keep_tabs=True)
+    parts: list[str] = []
+    position = 0
+    for match in _SGR.finditer(text):
+        parts.append(clean(text[position : match.start()], limit=None, keep_tabs=True))
+        parts.append(match.group())
+        position = match.end()
+    parts.append(clean(text[position:], limit=None, keep_tabs=True))
+    result = "".join(parts)
+    if limit is not None and len(result) > limit:
+        result = result[:limit] + "…"
+    return result
+
+
+def mask_url_credentials(text: str) -> str:
+    """Replace the password in ``scheme://user:password@host`` with ``***``."""
+    return re.sub(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]+):[^@/\s]+@", r"\g<head>:***@", text)
