@@ -1,0 +1,216 @@
+"""The portable source: read a ``docker save`` stream, headers only.
+
+The archive comes from ``GET /images/{name}/get`` and is read once, front to
+back, with :mod:`tarfile` in stream mode (``r|``): each layer tar nested in it
+is opened in stream mode as well and only its headers are parsed; file
+contents are skipped as they pass. Nothing is written to disk and no file
+content is kept. Two layouts exist:
+
+* legacy (dockerd < 25): ``<v1 id>/layer.tar``, ``<image id>.json`` and a
+  ``manifest.json`` that comes *last*, so layers are kept by member name
+  until it tells their order;
+* OCI (dockerd 25+): ``blobs/sha256/<digest>`` for layers, configs and
+  manifests, with ``index.json``, ``oci-layout`` and a compatible
+  ``manifest.json``; ``<id>/layer.tar`` may be symlinks to blobs.
+
+Whiteouts are ``.wh.<name>`` entries, an opaque directory holds ``.wh..wh..opq``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import tarfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from dockscope.layers.model import FileEntry, Kind, RawLayer
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+
+#: Buffer of the outer and inner stream readers.
+BUFFER = 64 * 1024
+#: Non-tar members up to this size are parsed as JSON documents.
+MAX_DOCUMENT = 16 * 1024 * 1024
+
+
+class StreamFormatError(Exception):
+    """The archive is not an image archive dockscope can read."""
+
+
+class ChunkReader(io.RawIOBase):
+    """A readable file over an iterator of byte chunks, counting what passes."""
+
+    def __init__(self, chunks: Iterable[bytes], on_chunk: Callable[[int], None] = lambda n: None) -> None:
+        super().__init__()
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._chunk = memoryview(b"")
+        self._position = 0
+        self._on_chunk = on_chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while self._position >= len(self._chunk):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._chunk, self._position = memoryview(chunk), 0
+            self._on_chunk(len(chunk))
+        count = min(len(buffer), len(self._chunk) - self._position)
+        buffer[:count] = self._chunk[self._position : self._position + count]
+        self._position += count
+        return count
+
+
+def _normal(name: str) -> str:
+    """``./usr/bin/`` -> ``usr/bin``."""
+    while name.startswith("./"):
+        name = name[2:]
+    return name.strip("/")
+
+
+def _entry(info: tarfile.TarInfo, path: str) -> FileEntry:
+    mode = info.mode & 0o7777
+    if info.isdir():
+        return FileEntry(path, 0, Kind.DIR, mode)
+    if info.issym():
+        return FileEntry(path, len(info.linkname.encode("utf-8", "surrogateescape")), Kind.SYMLINK, mode)
+    if info.islnk():
+        return FileEntry(path, 0, Kind.HARDLINK, mode)
+    if info.isreg():
+        return FileEntry(path, info.size, Kind.FILE, mode)
+    return FileEntry(path, 0, Kind.OTHER, mode)
+
+
+def read_layer_tar(fileobj, check: Callable[[], None] = lambda: None) -> tuple[FileEntry, ...]:
+    """Entries of one layer tar (possibly compressed), sorted by path; contents skipped."""
+    by_path: dict[str, FileEntry] = {}
+    opaque: list[str] = []
+    try:
+        layer = tarfile.open(fileobj=fileobj, mode="r|*", bufsize=BUFFER)
+    except tarfile.CompressionError as error:
+        raise StreamFormatError(f"cannot read a layer: {error}") from error
+    while (info := layer.next()) is not None:
+        layer.members.clear()  # stream mode would keep every header
+        name = _normal(info.name)
+        if not name:
+            continue
+        parent, base = posixpath.split(name)
+        prefix = f"/{parent}" if parent else ""
+        if base == OPAQUE_MARKER:
+            opaque.append(prefix)
+        elif base.startswith(WHITEOUT_PREFIX):
+            path = f"{prefix}/{base[len(WHITEOUT_PREFIX):]}"
+            by_path[path] = FileEntry(path, 0, Kind.WHITEOUT, 0)
+        else:
+            by_path[f"/{name}"] = _entry(info, f"/{name}")
+        if len(by_path) % 2048 == 0:
+            check()
+    for path in opaque:
+        mode = by_path[path].mode if path in by_path else 0o755
+        by_path[path] = FileEntry(path, 0, Kind.OPAQUE_DIR, mode)
+    return tuple(by_path[p] for p in sorted(by_path))
+
+
+def _looks_like_tar(head: bytes) -> bool:
+    return len(head) >= 512 and (head[257:262] == b"ustar" or head[:512] == bytes(512))
+
+
+def _looks_compressed(head: bytes) -> bool:
+    return head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd"
+
+
+@dataclass
+class SaveArchive:
+    """What one pass over a save archive keeps: layer entries, links, JSON documents."""
+
+    layers: dict[str, tuple[FileEntry, ...]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, object] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str:
+        seen = set()
+        while name in self.aliases and name not in seen:
+            seen.add(name)
+            name = self.aliases[name]
+        return name
+
+
+def read_archive(fileobj, check: Callable[[], None] = lambda: None) -> SaveArchive:
+    """One pass over a save archive."""
+    archive = SaveArchive()
+    outer = tarfile.open(fileobj=fileobj, mode="r|", bufsize=BUFFER)
+    while (member := outer.next()) is not None:
+        outer.members.clear()
+        check()
+        name = _normal(member.name)
+        if member.issym():
+            archive.aliases[name] = posixpath.normpath(posixpath.join(posixpath.dirname(name), member.linkname))
+        elif member.islnk():
+            archive.aliases[name] = _normal(member.linkname)
+        elif member.isreg():
+            _read_member(outer, member, name, archive, check)
+    return archive
+
+
+def _read_member(outer: tarfile.TarFile, member: tarfile.TarInfo, name: str, archive: SaveArchive, check) -> None:
+    handle = outer.extractfile(member)
+    head = handle.peek(512)[:512]
+    if name.endswith("/layer.tar") or _looks_like_tar(head) or _looks_compressed(head):
+        archive.layers[name] = read_layer_tar(handle, check)
+    elif member.size <= MAX_DOCUMENT and (name.endswith(".json") or name.startswith("blobs/")):
+        try:
+            archive.documents[name] = json.loads(handle.read())
+        except ValueError:
+            pass
+
+
+def _blob(digest: str) -> str:
+    algorithm, _, hexdigest = digest.partition(":")
+    return f"blobs/{algorithm}/{hexdigest}"
+
+
+def _manifest(archive: SaveArchive) -> tuple[dict, list[str]]:
+    """The image config and its layer member names, bottom first."""
+    legacy = archive.documents.get("manifest.json")
+    if isinstance(legacy, list) and legacy:
+        entry = legacy[0]
+        config = archive.documents.get(archive.resolve(_normal(entry.get("Config", ""))), {})
+        return config, [archive.resolve(_normal(layer)) for layer in entry.get("Layers") or []]
+    index = archive.documents.get("index.json")
+    while isinstance(index, dict) and index.get("manifests"):
+        index = archive.documents.get(_blob(index["manifests"][0]["digest"]))
+    if not isinstance(index, dict) or "layers" not in index:
+        raise StreamFormatError("no manifest.json and no OCI manifest in the archive")
+    config = archive.documents.get(_blob(index["config"]["digest"]), {})
+    return config, [_blob(layer["digest"]) for layer in index["layers"]]
+
+
+def layers_from_archive(archive: SaveArchive, diff_ids: list[str] | None = None) -> tuple[dict, list[RawLayer]]:
+    """Put the archive's layers in order; returns the image config and the layers.
+
+    ``diff_ids`` (from inspect) is used when the config does not list them.
+    """
+    config, names = _manifest(archive)
+    missing = [n for n in names if n not in archive.layers]
+    if missing:
+        raise StreamFormatError(f"layer {missing[0]} is named by the manifest but not in the archive")
+    ids = list((config.get("rootfs") or {}).get("diff_ids") or diff_ids or [])
+    if len(ids) != len(names):
+        ids = [f"layer-{i}" for i in range(len(names))] if not diff_ids else list(diff_ids)
+    return config, [RawLayer(diff_id, archive.layers[name]) for diff_id, name in zip(ids, names)]
+
+
+def read_stream_layers(
+    chunks: Iterable[bytes],
+    diff_ids: list[str] | None = None,
+    on_bytes: Callable[[int], None] = lambda n: None,
+    check: Callable[[], None] = lambda: None,
+) -> tuple[Mapping, list[RawLayer]]:
+    """Read a save stream given as byte chunks; returns the image config and the layers."""
+    reader = ChunkReader(chunks, on_bytes)
+    return layers_from_archive(read_archive(reader, check), diff_ids)
