@@ -29,7 +29,8 @@ class Sharing:
 
     Attributes:
         per_layer: For each layer, the other images whose chain contains it.
-        base_layers: Layers that belong to the largest other image whose whole
+        base_layers: Layers that belong to the largest other image (tagged ones
+            first on a tie) whose whole
             chain is a proper prefix of this one (0 when there is none).
         base_image: That image's name.
     """
@@ -44,7 +45,8 @@ def layer_sharing(diff_ids: Sequence[str], others: Mapping[str, Sequence[str]]) 
     mine = chain_ids(diff_ids)
     per_layer: list[list[str]] = [[] for _ in mine]
     base_layers, base_image = 0, ""
-    for name, their_diffs in sorted(others.items()):
+    tagged_first = sorted(others.items(), key=lambda item: (":" not in item[0], item[0]))
+    for name, their_diffs in tagged_first:
         theirs = chain_ids(their_diffs)
         common = 0
         while common < min(len(mine), len(theirs)) and mine[common] == theirs[common]:

@@ -92,19 +92,17 @@ def overlay_reason(client, inspect: Mapping) -> str:
     return ""
 
 
-def local_images(client, skip_id: str = "") -> dict[str, list[str]]:
-    """Other local images (name -> diff ids), for layer sharing."""
-    found: dict[str, list[str]] = {}
+def local_images(client) -> dict[str, tuple[str, list[str]]]:
+    """Local images for layer sharing: id -> (name, diff ids)."""
+    found: dict[str, tuple[str, list[str]]] = {}
     for summary in client.images():
-        if summary["Id"] == skip_id:
-            continue
         try:
             inspect = client.inspect_image(summary["Id"])
         except docker.errors.NotFound:
             continue
         tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
         name = tags[0] if tags else summary["Id"].split(":", 1)[-1][:12]
-        found[name] = list((inspect.get("RootFS") or {}).get("Layers") or [])
+        found[summary["Id"]] = (name, list((inspect.get("RootFS") or {}).get("Layers") or []))
     return found
 
 
@@ -115,7 +113,7 @@ def analyze_image(
     source: str = "auto",
     progress: ProgressCallback | None = None,
     cancel: Cancel = None,
-    others: Mapping[str, Sequence[str]] | None = None,
+    others: Mapping[str, tuple[str, Sequence[str]]] | None = None,
 ) -> ImageAnalysis:
     """Analyse one image of the daemon.
 
@@ -126,8 +124,9 @@ def analyze_image(
         progress: Called now and then with a :class:`Progress`.
         cancel: A ``threading.Event`` or a callable; when set/true the analysis
             stops with :class:`AnalysisCancelled`.
-        others: Other local images (name -> diff ids) for layer sharing; fetched
-            from the daemon when None.
+        others: Local images (id -> (name, diff ids)) for layer sharing, as
+            :func:`local_images` returns them; fetched when None. The image
+            itself is skipped.
 
     Raises:
         ImageNotFound, SourceUnavailable, AnalysisCancelled, LayersError.
@@ -147,8 +146,9 @@ def analyze_image(
     check()
     history = _history(client, inspect, config, raws)
     if others is None:
-        others = local_images(client, skip_id=inspect["Id"])
-    return _build(ref, inspect, used, raws, history, others)
+        others = local_images(client)
+    named = {name: diffs for image_id, (name, diffs) in others.items() if image_id != inspect["Id"]}
+    return _build(ref, inspect, used, raws, history, named)
 
 
 def _read_overlay(inspect: Mapping, report: ProgressCallback, check) -> list[RawLayer]:
