@@ -1,0 +1,3 @@
+from dockscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,303 @@
+"""The Textual app: owns the snapshot and the selection; panes are views.
+
+All Docker I/O runs in thread workers. One engine call is in flight at a
+time: events and timers only add to a pending set, and the next call starts
+when the previous one ends (so polls never overlap and a slow daemon cannot
+pile up requests). Snapshots with an older sequence number are dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import ContentSwitcher, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from dockscope.engine.events import DockerEvent, refresh_targets, stream_events
+from dockscope.engine.model import HostSnapshot
+from dockscope.engine.session import KINDS, HostSession
+from dockscope.panes import Pane, load_panes
+from dockscope.ui.messages import ObjectSelected, OpenPane, Selection
+from dockscope.ui.text import safe
+
+FULL_POLL_SECONDS = 10.0
+RECONNECT_POLL_SECONDS = 1.0
+DISK_USAGE_SECONDS = 120.0
+EVENT_DEBOUNCE_SECONDS = 0.15
+#: Most containers inspected per call in the background (faulted ones first).
+INSPECT_BATCH = 25
+
+
+class StatusBar(Static):
+    """One line: endpoint and why, daemon version, connection state, age of data."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+
+class DockscopeApp(App[int]):
+    """dockscope's terminal UI."""
+
+    TITLE = "dockscope"
+    CSS = """
+    Screen { layout: vertical; }
+    ContentSwitcher { height: 1fr; }
+    #stale { height: 1; background: $error; color: $text; padding: 0 1; display: none; }
+    #stale.shown { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("m", "show_pane('map')", "Map"),
+        Binding("c", "show_pane('containers')", "Containers"),
+        Binding("i", "show_pane('images')", "Images"),
+        Binding("n", "show_pane('networks')", "Networks"),
+        Binding("v", "show_pane('volumes')", "Volumes"),
+        Binding("l", "show_pane('daemon_logs')", "Daemon log"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    snapshot: reactive[HostSnapshot | None] = reactive(None, always_update=True)
+    selection: reactive[Selection | None] = reactive(None)
+
+    def __init__(
+        self,
+        session: HostSession,
+        *,
+        read_only: bool = False,
+        daemon_log: str | None = None,
+        start_pane: str = "map",
+        poll_seconds: float = FULL_POLL_SECONDS,
+        events: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.read_only = read_only
+        self.daemon_log = daemon_log
+        self.start_pane = start_pane
+        self.poll_seconds = poll_seconds
+        self.use_events = events
+        self._pending_kinds: set[str] = set()
+        self._pending_ids: set[str] = set()
+        self._in_flight = False
+        self._last_event_time: float | None = None
+        self._events_stream = None
+        self._status_error = ""
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static(id="stale")
+        with ContentSwitcher(initial=self.start_pane):
+            for pane_id, pane_class in load_panes().items():
+                if pane_id == "daemon_logs":
+                    yield pane_class(daemon_log=self.daemon_log, id=pane_id)
+                else:
+                    yield pane_class(id=pane_id)
+        yield Footer()
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    def on_mount(self) -> None:
+        self.query_one("#map").api_version = self.session.api_version
+        self._update_status()
+        self.request_refresh(KINDS, full=True)
+        self.set_interval(1.0, self._update_status)
+        self.set_timer(2.0, self._disk_usage)
+        if self.use_events:
+            self._watch_events()
+
+    # ----------------------------------------------------------------- engine
+    def request_refresh(self, kinds, ids=(), *, full: bool = False) -> None:
+        """Ask for kinds to be re-listed and containers re-inspected; merged with what is pending."""
+        self._pending_kinds.update(kinds)
+        self._pending_ids.update(ids)
+        if full:
+            self._pending_kinds.add("full")
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._in_flight or not (self._pending_kinds or self._pending_ids):
+            return
+        kinds, ids = self._pending_kinds, self._pending_ids
+        self._pending_kinds, self._pending_ids = set(), set()
+        self._in_flight = True
+        self._engine_call(kinds, ids)
+
+    @work(thread=True, exit_on_error=False, group="engine", name="engine-call")
+    def _engine_call(self, kinds: set[str], ids: set[str]) -> HostSnapshot:
+        if "full" in kinds:
+            return self.session.poll()
+        return self.session.refresh(kinds, ids)
+
+    @work(thread=True, exit_on_error=False, group="disk", name="disk-usage")
+    def _disk_usage_call(self) -> HostSnapshot:
+        return self.session.disk_usage()
+
+    def _disk_usage(self) -> None:
+        self._disk_usage_call()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where worker results and failures arrive."""
+        worker = event.worker
+        if worker.name not in ("engine-call", "disk-usage"):
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.apply_snapshot(worker.result)
+        elif event.state == WorkerState.ERROR:
+            self._status_error = f"{worker.name} failed: {worker.error}"
+            self._update_status()
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if worker.name == "disk-usage":
+            self.set_timer(DISK_USAGE_SECONDS, self._disk_usage)
+            return
+        self._in_flight = False
+        self._schedule_next_poll()
+        self._kick()
+
+    def _schedule_next_poll(self) -> None:
+        connected = self.snapshot is None or not self.snapshot.stale
+        delay = self.poll_seconds if connected else RECONNECT_POLL_SECONDS
+        timer = getattr(self, "_poll_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._poll_timer = self.set_timer(delay, lambda: self.request_refresh(KINDS, full=True))
+
+    def apply_snapshot(self, snapshot: HostSnapshot | None) -> None:
+        """Show a new snapshot to every pane, unless a newer one is already shown."""
+        if snapshot is None or (self.snapshot is not None and snapshot.seq <= self.snapshot.seq):
+            return
+        self.snapshot = snapshot
+        self._status_error = ""
+        for pane in self.panes:
+            pane.show_snapshot(snapshot)
+        self._update_status()
+        self._inspect_interesting(snapshot)
+
+    def _inspect_interesting(self, snapshot: HostSnapshot) -> None:
+        """Inspect faulted containers and the selection (restart count, OOM, State.Error)."""
+        wanted = [c.id for c in snapshot.containers if c.detail is None and (c.state != "running" or c.health)]
+        if self.selection is not None and self.selection.kind == "container":
+            wanted.insert(0, self.selection.key)
+        wanted = [c for c in dict.fromkeys(wanted) if c in snapshot.container_by_id and snapshot.container_by_id[c].detail is None]
+        if wanted:
+            self.request_refresh((), wanted[:INSPECT_BATCH])
+
+    # ----------------------------------------------------------------- events
+    @work(thread=True, exit_on_error=False, group="events", name="events")
+    def _watch_events(self) -> None:
+        """Follow ``/events``; reconnect after failures and refill the gap with ``since``."""
+        from dockscope.engine.connect import ConnectError, open_client
+
+        worker = self._events_worker_self()
+        while not worker.is_cancelled:
+            try:
+                client = open_client(self.session.endpoint, timeout=None)
+                events, self._events_stream = stream_events(client, since=self._last_event_time)
+                for event in events:
+                    self._last_event_time = event.time
+                    self.call_from_thread(self._on_docker_event, event)
+            except ConnectError:
+                pass
+            except Exception:  # the stream broke (daemon gone, closed on exit): retry below
+                pass
+            if worker.is_cancelled:
+                return
+            time.sleep(1.0)
+
+    def _events_worker_self(self) -> Worker:
+        from textual.worker import get_current_worker
+
+        return get_current_worker()
+
+    def _on_docker_event(self, event: DockerEvent) -> None:
+        kinds, ids = refresh_targets(event)
+        if kinds or ids:
+            self._pending_kinds.update(kinds)
+            self._pending_ids.update(ids)
+            self.set_timer(EVENT_DEBOUNCE_SECONDS, self._kick)
+
+    def on_unmount(self) -> None:
+        stream = self._events_stream
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # already closed by the daemon going away
+                pass
+
+    # ----------------------------------------------------------------- status
+    def _update_status(self) -> None:
+        snapshot = self.snapshot
+        endpoint = self.session.endpoint
+        line = Text(end="")
+        line.append("dockscope ", style="bold")
+        line.append_text(safe(endpoint.display, "bold cyan"))
+        line.append(" via ", style="dim")
+        line.append_text(safe(endpoint.source))
+        daemon = snapshot.daemon if snapshot else None
+        if daemon is not None:
+            line.append(f"  Engine {daemon.server_version}", style="")
+            line.append(f" API {self.session.api_version}", style="dim")
+        line.append("  ")
+        if snapshot is None:
+            line.append("… loading", style="yellow")
+        elif snapshot.stale:
+            line.append("✖ disconnected", style="bold red")
+        else:
+            line.append("● connected", style="green")
+        if snapshot is not None:
+            line.append(f" {max(time.time() - snapshot.taken_at, 0):.0f}s ago", style="dim")
+        if self.read_only:
+            line.append("  [read-only]", style="bold yellow")
+        self.query_one("#status", StatusBar).update(line)
+        stale = self.query_one("#stale", Static)
+        if snapshot is not None and snapshot.stale:
+            reason = self.session.last_error or "no answer"
+            stale.update(safe(f"Daemon unreachable: showing data from {time.strftime('%H:%M:%S', time.localtime(snapshot.taken_at))} (stale), retrying… ({reason})"))
+            stale.add_class("shown")
+        elif self._status_error:
+            stale.update(safe(self._status_error))
+            stale.add_class("shown")
+        else:
+            stale.remove_class("shown")
+
+    # ---------------------------------------------------------------- actions
+    def action_show_pane(self, pane_id: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = pane_id
+        pane = self.query_one(f"#{pane_id}", Pane)
+        if self.selection is not None:
+            pane.select(self.selection)
+        self.set_focus(None)
+        focusable = [w for w in pane.query("*") if w.can_focus]
+        if focusable:
+            focusable[0].focus()
+
+    def action_refresh(self) -> None:
+        self.request_refresh(KINDS, full=True)
+        self._disk_usage()
+
+    def on_open_pane(self, message: OpenPane) -> None:
+        if message.selection is not None:
+            self.selection = message.selection
+        self.action_show_pane(message.pane_id)
+
+    def on_object_selected(self, message: ObjectSelected) -> None:
+        self.selection = message.selection
+
+    def watch_selection(self, selection: Selection | None) -> None:
+        for pane in self.panes:
+            pane.show_selection(selection)
+        if selection is not None and selection.kind == "container" and self.snapshot is not None:
+            container = self.snapshot.container_by_id.get(selection.key)
+            if container is not None and container.detail is None:
+                self.request_refresh((), [selection.key])

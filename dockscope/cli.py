@@ -1,0 +1,102 @@
+"""``dockscope`` and its headless commands. Imports stay lazy: ``doctor`` and
+``layers`` never load textual."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from dockscope import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+#: Headless commands: name -> (module, add-arguments function, run function, help).
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "layers": ("dockscope.layers.cli", "add_layers_arguments", "run_layers", "analyse an image's layers and wasted space"),
+    "diff": ("dockscope.layers.cli", "add_diff_arguments", "run_diff", "compare two images layer by layer and file by file"),
+}
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options that choose and reach the daemon (shared by every command)."""
+    group = parser.add_argument_group("daemon")
+    group.add_argument("-H", "--host", help="daemon URL (unix://, tcp://, ssh://); overrides DOCKER_HOST and contexts")
+    group.add_argument("--context", help="docker context to use (see: docker context ls)")
+    group.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="per-request timeout (default: 5)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dockscope",
+        description="A terminal dashboard that shows a Docker host as it is and tells you what is wrong with it.",
+        epilog="Without a command, opens the dashboard. The daemon is chosen like the docker CLI: "
+        "--host, --context, DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket.",
+    )
+    parser.add_argument("--version", action="version", version=f"dockscope {__version__}")
+    add_connection_arguments(parser)
+    parser.add_argument("--read-only", action="store_true", help="never change anything: every action is hidden and disabled")
+    parser.add_argument("--daemon-log", metavar="PATH", help="read the daemon's own log from this file")
+    parser.add_argument(
+        "--pane", default="map", choices=("map", "containers", "images", "networks", "volumes", "daemon_logs"),
+        help="pane to open first (default: map)",
+    )
+    parser.add_argument("--no-events", action="store_true", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, add_arguments, _run, help_text) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        add_connection_arguments(sub)
+        _load(module, add_arguments)(sub)
+    return parser
+
+
+def _load(module: str, attribute: str) -> Callable:
+    return getattr(importlib.import_module(module), attribute)
+
+
+def connect(args: argparse.Namespace):
+    """Choose the endpoint and connect; exit 2 with a clear message when that fails."""
+    from dockscope.engine.connect import ConnectError, open_client
+    from dockscope.engine.endpoint import EndpointError, resolve_endpoint
+
+    try:
+        endpoint = resolve_endpoint(host=args.host, context=args.context, env=os.environ)
+        return endpoint, open_client(endpoint, timeout=args.timeout)
+    except (EndpointError, ConnectError) as error:
+        print(f"dockscope: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def run_app(args: argparse.Namespace) -> int:
+    endpoint, client = connect(args)
+    from dockscope.app import DockscopeApp
+    from dockscope.engine.session import HostSession
+
+    app = DockscopeApp(
+        HostSession(endpoint, client),
+        read_only=args.read_only,
+        daemon_log=args.daemon_log,
+        start_pane=args.pane,
+        events=not args.no_events,
+    )
+    result = app.run()
+    return result or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return run_app(args)
+    module, _add, run, _help = COMMANDS[args.command]
+    _endpoint, client = connect(args)
+    try:
+        return int(_load(module, run)(client, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""The common base of the panes and the table they share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich.console import RenderableType
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from dockscope.engine.model import HostSnapshot
+from dockscope.ui.messages import ObjectSelected, Selection
+
+#: pane id -> pane class, filled by :func:`register`.
+PANES: dict[str, type["Pane"]] = {}
+
+
+def register(cls: type["Pane"]) -> type["Pane"]:
+    """Class decorator: make a pane known to the app (its key, title and order)."""
+    PANES[cls.pane_id] = cls
+    return cls
+
+
+class Pane(Widget):
+    """A view of the snapshot. Panes never talk to Docker for the list itself."""
+
+    DEFAULT_CSS = """
+    Pane { height: 1fr; }
+    """
+
+    pane_id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    key: ClassVar[str] = ""
+    order: ClassVar[int] = 100
+
+    def show_snapshot(self, snapshot: HostSnapshot) -> None:
+        """Called by the app with every new snapshot."""
+
+    def show_selection(self, selection: Selection | None) -> None:
+        """Called by the app when the selection changes (in any pane)."""
+
+    def select(self, selection: Selection) -> bool:
+        """Move the cursor to ``selection``; True when this pane holds it."""
+        return False
+
+
+class KeyedTable(DataTable):
+    """A DataTable whose rows are keyed by Docker id and updated in place.
+
+    :meth:`sync` adds, updates and removes rows to match a mapping; it never
+    clears the table, so the cursor, the scroll position and the column
+    widths survive every refresh.
+    """
+
+    DEFAULT_CSS = """
+    KeyedTable { height: 1fr; }
+    """
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._column_spec = tuple(columns)
+        self._cells: dict[str, tuple[RenderableType, ...]] = {}
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self.sort_keys: dict[str, object] = {}
+
+    def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def column_ids(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self._column_spec)
+
+    @property
+    def current_key(self) -> str | None:
+        """The Docker id under the cursor."""
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # cursor outside the rows while the table shrinks
+            return None
+
+    def sync(self, rows: Mapping[str, Sequence[RenderableType]], sort_keys: Mapping[str, tuple] | None = None) -> None:
+        """Make the table show exactly ``rows`` (key -> cells), touching only what changed.
+
+        Args:
+            rows: Cells per row key, in the natural order of the pane.
+            sort_keys: Optional typed sort values per row key (one per column),
+                used instead of the cell text when sorting by a column.
+        """
+        keep = self.current_key
+        columns = self.column_ids
+        for key in [k for k in self._cells if k not in rows]:
+            self.remove_row(key)
+            del self._cells[key]
+        for key, cells in rows.items():
+            old = self._cells.get(key)
+            if old is None:
+                self._cells[key] = tuple(cells)
+                self.add_row(*cells, key=key)
+                continue
+            merged = []
+            for column, before, after in zip(columns, old, cells):
+                if _same(before, after):
+                    merged.append(before)
+                else:
+                    self.update_cell(key, column, after)
+                    merged.append(after)
+            self._cells[key] = tuple(merged)
+        self.sort_keys = dict(sort_keys or {})
+        self._apply_sort(list(rows))
+        if keep is not None and keep in self._cells:
+            self.move_cursor(row=self.get_row_index(keep), animate=False, scroll=False)
+
+    def sort_by(self, column: str | None, reverse: bool = False) -> None:
+        """Sort by ``column`` (None: the pane's natural order) and keep the cursor on its row."""
+        self.sort_column, self.sort_reverse = column, reverse
+        keep = self.current_key
+        self._apply_sort(list(self._cells))
+        if keep is not None:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    def _apply_sort(self, natural_order: list[str]) -> None:
+        if not self._cells:
+            return
+        position = {key: index for index, key in enumerate(natural_order)}
+        if self.sort_column is None:
+            ordered = natural_order
+        else:
+            column = self.column_ids.index(self.sort_column)
+            ordered = sorted(self._cells, key=lambda k: self._sort_value(k, column, position), reverse=self.sort_reverse)
+        rank = {key: index for index, key in enumerate(ordered)}
+        # DataTable.sort hands the key function cell values, not row keys; the
+        # first cell of each row is a distinct object we hold, so map it back.
+        owner = {id(cells[0]): key for key, cells in self._cells.items()}
+        self.sort(self.column_ids[0], key=lambda cell: rank.get(owner.get(id(cell), ""), 0))
+
+    def _sort_value(self, row_key: str, column: int, position: Mapping[str, int]) -> tuple:
+        typed = self.sort_keys.get(row_key)
+        if typed is not None:
+            value = typed[column]
+            return (value is None, value if value is not None else 0, position.get(row_key, 0))
+        cell = self._cells[row_key][column]
+        return (False, str(getattr(cell, "plain", cell)).lower(), position.get(row_key, 0))
+
+
+def _same(before: RenderableType, after: RenderableType) -> bool:
+    """Equality that also sees a change of style (rich's Text.__eq__ ignores it)."""
+    if hasattr(before, "plain") and hasattr(after, "plain"):
+        return (before.plain, before.style, before.spans) == (after.plain, after.style, after.spans)
+    return before == after
+
+
+class TablePane(Pane):
+    """A pane that is one keyed table of one kind of object."""
+
+    DEFAULT_CSS = """
+    TablePane { height: 1fr; }
+    """
+
+    #: The kind of object in the rows (container, image, network, volume).
+    kind: ClassVar[str] = ""
+    #: (column key, label) pairs.
+    columns: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def compose(self):
+        yield KeyedTable(self.columns, id=f"{self.pane_id}-table")
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one(KeyedTable)
+
+    def rows(self, snapshot: HostSnapshot) -> dict[str, tuple[RenderableType, ...]]:
+        """Cells per row key for this snapshot."""
+        raise NotImplementedError
+
+    def sort_values(self, snapshot: HostSnapshot) -> dict[str, tuple] | None:
+        """Typed per-column sort values per row key (None: sort by the cell text)."""
+        return None
+
+    def show_snapshot(self, snapshot: HostSnapshot) -> None:
+        self.table.sync(self.rows(snapshot), self.sort_values(snapshot))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(ObjectSelected(Selection(self.kind, event.row_key.value)))
+
+    def select(self, selection: Selection) -> bool:
+        if selection.kind != self.kind:
+            return False
+        try:
+            index = self.table.get_row_index(selection.key)
+        except Exception:  # not a row here (yet)
+            return False
+        self.table.move_cursor(row=index)
+        return True

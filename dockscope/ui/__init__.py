@@ -1,0 +1,1 @@
+"""Textual/rich glue shared by the panes and screens."""
