@@ -29,9 +29,9 @@ class Sharing:
 
     Attributes:
         per_layer: For each layer, the other images whose chain contains it.
-        base_layers: Layers that belong to the largest other image (tagged ones
-            first on a tie) whose whole
-            chain is a proper prefix of this one (0 when there is none).
+        base_layers: Layers that belong to the largest other image whose whole
+            chain is a proper prefix of this one (0 when there is none; tagged
+            images win a tie).
         base_image: That image's name.
     """
 
