@@ -1,0 +1,217 @@
+"""Container resource usage, reckoned exactly like the docker CLI.
+
+``docker stats`` computes (cli/command/container/stats_helpers.go):
+
+* CPU % = (cpu total_usage delta / system_cpu_usage delta) * online CPUs * 100,
+  where the deltas are between ``cpu_stats`` and ``precpu_stats`` and online
+  CPUs falls back to the length of ``percpu_usage``;
+* memory used = usage - ``total_inactive_file`` (cgroup v1) or
+  usage - ``inactive_file`` (cgroup v2), when that value is below usage;
+  memory % = used / limit * 100.
+
+A one-shot sample (``one-shot=true``, API >= 1.41) comes back at once but
+with an empty ``precpu_stats``; the previous sample we took of the same
+container then stands in for it, so CPU % is known from the second sample on.
+Without one-shot the daemon waits for two of its own samples (about 1 s).
+
+:class:`StatsCollector` fetches samples for a set of containers with a small
+thread pool (never more than :data:`MAX_CONCURRENT` requests at once) and never
+opens a stats stream. Nothing here imports textual or rich.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+#: Requests in flight at once, whatever the number of rows on screen.
+MAX_CONCURRENT = 4
+#: Samples kept per container for the sparklines.
+HISTORY = 60
+
+Raw = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StatsSample:
+    """One container's usage at one moment; ``None`` where it cannot be known yet."""
+
+    container_id: str
+    read_at: float
+    cpu_percent: float | None
+    memory_used: int | None
+    memory_limit: int | None
+
+    @property
+    def memory_percent(self) -> float | None:
+        if not self.memory_used or not self.memory_limit:
+            return None
+        return self.memory_used / self.memory_limit * 100.0
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def online_cpus(cpu_stats: Raw) -> int:
+    """``online_cpus``, or the number of per-CPU counters on old kernels (as the CLI does)."""
+    online = _int(cpu_stats.get("online_cpus"))
+    if online:
+        return online
+    return len((cpu_stats.get("cpu_usage") or {}).get("percpu_usage") or ())
+
+
+def cpu_percent(cpu_stats: Raw, previous: Raw | None) -> float | None:
+    """CPU % between two ``cpu_stats`` blocks; None when there is no usable previous one."""
+    if not previous or not previous.get("system_cpu_usage"):
+        return None
+    cpu_delta = _int((cpu_stats.get("cpu_usage") or {}).get("total_usage")) - _int((previous.get("cpu_usage") or {}).get("total_usage"))
+    system_delta = _int(cpu_stats.get("system_cpu_usage")) - _int(previous.get("system_cpu_usage"))
+    if system_delta <= 0 or cpu_delta <= 0:
+        return 0.0
+    return cpu_delta / system_delta * online_cpus(cpu_stats) * 100.0
+
+
+def memory_used(memory_stats: Raw) -> int | None:
+    """Usage minus the inactive file cache (v1 ``total_inactive_file``, v2 ``inactive_file``)."""
+    if "usage" not in memory_stats:
+        return None
+    usage = _int(memory_stats.get("usage"))
+    stats = memory_stats.get("stats") or {}
+    if "total_inactive_file" in stats and _int(stats["total_inactive_file"]) < usage:
+        return usage - _int(stats["total_inactive_file"])
+    inactive = _int(stats.get("inactive_file"))
+    if inactive < usage:
+        return usage - inactive
+    return usage
+
+
+def sample_from(container_id: str, raw: Raw, previous_cpu: Raw | None = None, read_at: float | None = None) -> StatsSample:
+    """Turn one ``/containers/{id}/stats`` answer into a :class:`StatsSample`.
+
+    Args:
+        container_id: The container the answer is about.
+        raw: The decoded answer.
+        previous_cpu: ``cpu_stats`` of our previous sample, used when the
+            answer's own ``precpu_stats`` is empty (one-shot).
+        read_at: When it was read (defaults to now).
+    """
+    cpu_stats = raw.get("cpu_stats") or {}
+    precpu = raw.get("precpu_stats") or {}
+    previous = precpu if precpu.get("system_cpu_usage") else previous_cpu
+    memory = raw.get("memory_stats") or {}
+    limit = _int(memory.get("limit")) or None
+    return StatsSample(
+        container_id=container_id,
+        read_at=time.time() if read_at is None else read_at,
+        cpu_percent=cpu_percent(cpu_stats, previous),
+        memory_used=memory_used(memory),
+        memory_limit=limit,
+    )
+
+
+def supports_one_shot(api_version: str) -> bool:
+    """``one-shot`` arrived with API 1.41."""
+    try:
+        major, minor = (int(part) for part in api_version.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (1, 41)
+
+
+def fetch_raw(client, container_id: str, one_shot: bool) -> Raw:
+    """One stats answer, never a stream."""
+    if one_shot:
+        return client.stats(container_id, stream=False, one_shot=True)
+    return client.stats(container_id, stream=False)
+
+
+class StatsCollector:
+    """Fetch stats samples for chosen containers with bounded concurrency.
+
+    :meth:`request` is cheap and may be called from the UI thread: it submits
+    the ids not already in flight to a pool of :data:`MAX_CONCURRENT` threads.
+    Each finished sample is kept (a short history per container for the
+    sparklines) and handed to ``on_sample`` from the pool thread.
+    """
+
+    def __init__(self, client_factory: Callable[[], Any], on_sample: Callable[[StatsSample], None], *, max_workers: int = MAX_CONCURRENT) -> None:
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._on_sample = on_sample
+        self._pool = ThreadPoolExecutor(max_workers=min(max_workers, MAX_CONCURRENT), thread_name_prefix="stats")
+        self._lock = threading.Lock()
+        self._in_flight: set[str] = set()
+        self._last_cpu: dict[str, Raw] = {}
+        self._history: dict[str, deque[StatsSample]] = {}
+        self._closed = False
+        self.last_error = ""
+        self.peak_in_flight = 0
+
+    def _get_client(self):
+        with self._lock:
+            if self._client is None:
+                self._client = self._client_factory()
+            return self._client
+
+    def request(self, container_ids: Iterable[str]) -> int:
+        """Ask for a sample of each container; returns how many requests were started."""
+        started = 0
+        with self._lock:
+            if self._closed:
+                return 0
+            wanted = [c for c in dict.fromkeys(container_ids) if c not in self._in_flight]
+            self._in_flight.update(wanted)
+            self.peak_in_flight = max(self.peak_in_flight, len(self._in_flight))
+        for container_id in wanted:
+            self._pool.submit(self._fetch_one, container_id)
+            started += 1
+        return started
+
+    def _fetch_one(self, container_id: str) -> None:
+        try:
+            client = self._get_client()
+            raw = fetch_raw(client, container_id, supports_one_shot(str(getattr(client, "api_version", ""))))
+            sample = sample_from(container_id, raw, self._last_cpu.get(container_id))
+            with self._lock:
+                self._last_cpu[container_id] = raw.get("cpu_stats") or {}
+                self._history.setdefault(container_id, deque(maxlen=HISTORY)).append(sample)
+        except Exception as error:  # a container that stopped or vanished: no sample this time
+            self.last_error = f"stats {container_id[:12]}: {error}"
+            return
+        finally:
+            with self._lock:
+                self._in_flight.discard(container_id)
+        if not self._closed:
+            self._on_sample(sample)
+
+    def latest(self, container_id: str) -> StatsSample | None:
+        with self._lock:
+            history = self._history.get(container_id)
+            return history[-1] if history else None
+
+    def history(self, container_id: str) -> tuple[StatsSample, ...]:
+        with self._lock:
+            return tuple(self._history.get(container_id, ()))
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Drop the samples of containers not in ``keep`` (gone from the host)."""
+        alive = set(keep)
+        with self._lock:
+            for key in [k for k in self._history if k not in alive]:
+                del self._history[key]
+                self._last_cpu.pop(key, None)
+
+    def close(self) -> None:
+        """Stop: pending requests are dropped, running ones finish unseen."""
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
