@@ -6,7 +6,8 @@ such value into a plain string in which nothing can act on the terminal:
 
 * C0/C1 control characters, DEL and ESC become visible (``␛``, ``<9b>`` ...),
   so a whole escape sequence shows as text instead of running.
-* Bidi overrides/isolates and zero-width characters become visible (``<U+202E>``).
+* Bidi overrides/isolates, zero-width and other format characters, lone
+  surrogates and line/paragraph separators become visible (``<U+202E>``).
 * Runs of combining marks are capped so a "Zalgo" storm cannot smear a row.
 * Invalid UTF-8 in bytes shows as ``\\xNN``.
 
@@ -19,19 +20,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Characters that reorder or hide text: bidi embeddings/overrides/isolates,
-#: zero-width spaces and joiners, the BOM, word joiner, invisible operators.
-_INVISIBLE = frozenset(
-    [0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2060, 0x2070))
-)
+#: Unicode categories made visible: controls, format characters (bidi
+#: embeddings/overrides/isolates, zero-width spaces and joiners, the BOM, soft
+#: hyphen, tag characters), lone surrogates (a terminal write would fail on
+#: them), and the line/paragraph separators.
+_HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+#: Categories of the marks that stack on the previous character.
+_MARK_CATEGORIES = frozenset(("Mn", "Me"))
 
 #: At most this many combining marks follow one base character.
 MAX_COMBINING = 2
 
 #: Longest string :func:`clean` returns before cutting (a cell never needs more).
 DEFAULT_LIMIT = 4096
+
+#: Longest log line kept (characters, before the ellipsis).
+LOG_LINE_LIMIT = 16384
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _ESCAPE_SEQUENCE = re.compile(
@@ -58,8 +63,11 @@ def _visible(char: str) -> str:
 
 
 def _needs_care(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F or code in _INVISIBLE
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char) in _MARK_CATEGORIES or unicodedata.combining(char) > 0
 
 
 def decode(data: bytes | str) -> str:
@@ -93,26 +101,35 @@ def clean(
     text = decode(value) if isinstance(value, (bytes, bytearray)) else str(value)
     if limit is not None and len(text) > limit * 2:
         text = text[: limit * 2]
+    if not (text.isascii() and text.isprintable()):
+        text = _made_visible(text, keep_newlines=keep_newlines, keep_tabs=keep_tabs)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _made_visible(text: str, *, keep_newlines: bool, keep_tabs: bool) -> str:
+    """The slow path of :func:`clean`: look at every character."""
     out: list[str] = []
     marks = 0
     for char in text:
         if char == "\n" and keep_newlines or char == "\t" and keep_tabs:
             out.append(char)
             marks = 0
+        elif " " <= char <= "~":
+            out.append(char)
+            marks = 0
         elif _needs_care(char):
             out.append(_visible(char))
             marks = 0
-        elif unicodedata.combining(char):
+        elif _is_mark(char):
             marks += 1
             if marks <= MAX_COMBINING:
                 out.append(char)
         else:
             marks = 0
             out.append(char)
-    result = "".join(out)
-    if limit is not None and len(result) > limit:
-        result = result[: limit - 1] + "…"
-    return result
+    return "".join(out)
 
 
 def strip_escapes(text: str, *, keep_sgr: bool) -> str:
@@ -135,13 +152,16 @@ def strip_escapes(text: str, *, keep_sgr: bool) -> str:
     return "".join(kept)
 
 
-def clean_log_line(line: bytes | str, *, keep_sgr: bool = False, limit: int | None = 16384) -> str:
+def clean_log_line(line: bytes | str, *, keep_sgr: bool = False, limit: int | None = LOG_LINE_LIMIT) -> str:
     """Clean one log line: drop escape sequences (SGR optionally kept), show the rest.
 
     With ``keep_sgr`` the returned string still contains ``ESC[...m`` sequences
     and nothing else that a terminal would act on; it must only be handed to an
-    SGR parser (``dockscope.ui.text.log_text``), never written raw.
+    SGR parser (``dockscope.ui.text.log_text``), never written raw. A huge line
+    is cut before any work, so a 5 MB line costs no more than a long one.
     """
+    if limit is not None and len(line) > limit * 4:
+        line = line[: limit * 4]
     text = strip_escapes(decode(line).rstrip("\r\n"), keep_sgr=keep_sgr)
     if not keep_sgr:
         return clean(text, limit=limit, keep_tabs=True)
@@ -154,8 +174,17 @@ def clean_log_line(line: bytes | str, *, keep_sgr: bool = False, limit: int | No
     parts.append(clean(text[position:], limit=None, keep_tabs=True))
     result = "".join(parts)
     if limit is not None and len(result) > limit:
-        result = result[:limit] + "…"
+        result = _cut_outside_sgr(result, limit) + "…"
     return result
+
+
+def _cut_outside_sgr(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters without leaving half an SGR sequence."""
+    head = text[:limit]
+    escape = head.rfind("\x1b")
+    if escape >= 0 and not _SGR.match(head, escape):
+        head = head[:escape]
+    return head
 
 
 def mask_url_credentials(text: str) -> str:

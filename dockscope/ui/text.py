@@ -26,8 +26,15 @@ STATE_STYLES = {
 
 
 def safe(value: object, style: str = "", *, limit: int | None = 512) -> Text:
-    """A single-line ``Text`` showing ``value`` with nothing able to act on the terminal."""
-    return Text(clean(value, limit=limit), style=style, no_wrap=True, overflow="ellipsis", end="")
+    """A single-line ``Text`` showing ``value`` with nothing able to act on the terminal.
+
+    ``limit`` counts terminal cells, not characters, so a row of wide
+    characters is cut at the same width as a row of ASCII.
+    """
+    text = Text(clean(value, limit=limit), style=style, no_wrap=True, overflow="ellipsis", end="")
+    if limit is not None and text.cell_len > limit:
+        text.truncate(limit, overflow="ellipsis")
+    return text
 
 
 def safe_block(value: object, style: str = "", *, limit: int | None = 65536) -> Text:
@@ -36,24 +43,32 @@ def safe_block(value: object, style: str = "", *, limit: int | None = 65536) -> 
 
 
 def log_text(line: bytes | str, *, keep_colours: bool = True, style: str = "") -> Text:
-    """A log line: SGR colours optionally kept, every other escape dropped, controls shown."""
+    """A log line: SGR colours optionally kept, every other escape dropped, controls shown.
+
+    Only the SGR sequences that :func:`~dockscope.textsafe.clean_log_line`
+    kept reach rich's ANSI parser; anything it would still leave in the plain
+    text (an escape it did not understand) is made visible, and links are
+    dropped from the styles.
+    """
     cleaned = clean_log_line(line, keep_sgr=keep_colours)
     if keep_colours and "\x1b[" in cleaned:
         text = Text.from_ansi(cleaned, style=style, no_wrap=True, end="")
+        if "\x1b" in text.plain:
+            return Text(clean(text.plain, limit=None, keep_tabs=True), style=style, no_wrap=True, end="")
         text.spans = [span for span in text.spans if not _is_link(span.style)]
         return text
     return Text(cleaned, style=style, no_wrap=True, end="")
 
 
 def _is_link(style: object) -> bool:
-    return bool(getattr(style, "link", None))
+    return bool(getattr(style, "link", None)) or bool(getattr(style, "meta", None))
 
 
 def state_text(state: str, health: str | None = None) -> Text:
     """``running``/``exited``... coloured, with the health in brackets when known."""
     text = safe(state, STATE_STYLES.get(state, ""))
     if health:
-        text.append(f" ({health})", STATE_STYLES.get(health, ""))
+        text.append(f" ({clean(health, limit=32)})", STATE_STYLES.get(health, ""))
     return text
 
 
