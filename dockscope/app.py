@@ -103,8 +103,13 @@ class DockscopeApp(App[int]):
         yield Footer()
 
     @property
+    def base_screen(self):
+        """The screen holding the panes; ``self.query`` only sees the top screen (a pushed dialog)."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
     def panes(self) -> list[Pane]:
-        return list(self.query(Pane))
+        return list(self.base_screen.query(Pane))
 
     def on_mount(self) -> None:
         self.query_one("#map").api_version = self.session.api_version
@@ -258,8 +263,8 @@ class DockscopeApp(App[int]):
             line.append(f" {max(time.time() - snapshot.taken_at, 0):.0f}s ago", style="dim")
         if self.read_only:
             line.append("  [read-only]", style="bold yellow")
-        self.query_one("#status", StatusBar).update(line)
-        stale = self.query_one("#stale", Static)
+        self.base_screen.query_one("#status", StatusBar).update(line)
+        stale = self.base_screen.query_one("#stale", Static)
         if snapshot is not None and snapshot.stale:
             reason = self.session.last_error or "no answer"
             stale.update(safe(f"Daemon unreachable: showing data from {time.strftime('%H:%M:%S', time.localtime(snapshot.taken_at))} (stale), retrying… ({reason})"))
@@ -272,9 +277,9 @@ class DockscopeApp(App[int]):
 
     # ---------------------------------------------------------------- actions
     def action_show_pane(self, pane_id: str) -> None:
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.base_screen.query_one(ContentSwitcher)
         switcher.current = pane_id
-        pane = self.query_one(f"#{pane_id}", Pane)
+        pane = self.base_screen.query_one(f"#{pane_id}", Pane)
         if self.selection is not None:
             pane.select(self.selection)
         self.set_focus(None)
