@@ -1,0 +1,45 @@
+"""Small helpers the probe modules share: quoting, sizes, log evidence."""
+
+from __future__ import annotations
+
+import shlex
+
+from dockscope.engine.model import Container
+from dockscope.probes.model import Evidence, LogLine, ProbeContext
+
+#: Log lines shown as evidence of one finding.
+EVIDENCE_LINES = 8
+
+
+def q(value: str) -> str:
+    """Quote a (possibly hostile) name for a shell command the user may copy."""
+    return shlex.quote(value)
+
+
+def size(value: int | None) -> str:
+    """Bytes in decimal units, like ``docker system df``."""
+    if value is None:
+        return "?"
+    amount = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(amount) < 1000 or unit == "TB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1000
+    return f"{value} B"
+
+
+def container_object(container: Container) -> str:
+    return f"container {container.name}"
+
+
+def log_evidence(context: ProbeContext, container: Container, count: int = EVIDENCE_LINES) -> tuple[Evidence, ...]:
+    """The container's last log lines as one piece of evidence (none when unknown or empty)."""
+    lines: tuple[LogLine, ...] = tuple(context.container_logs.get(container.id, ()))[-count:]
+    if not lines:
+        return ()
+    return (Evidence(container_object(container), "logs (last lines)", f"{len(lines)} line(s)", lines),)
+
+
+def running_services(context: ProbeContext) -> list[Container]:
+    """Running containers (one-off jobs excluded: they are not running)."""
+    return [c for c in context.snapshot.containers if c.state == "running"]
