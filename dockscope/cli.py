@@ -17,6 +17,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "layers": ("dockscope.layers.cli", "add_layers_arguments", "run_layers", "analyse an image's layers and wasted space"),
     "diff": ("dockscope.layers.cli", "add_diff_arguments", "run_diff", "compare two images layer by layer and file by file"),
+    "doctor": ("dockscope.probes.doctor", "add_doctor_arguments", "run_doctor", "run every probe headless and report findings"),
 }
 
 
