@@ -153,8 +153,8 @@ class DockscopeApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where worker results and failures arrive."""
         worker = event.worker
-        if worker.name not in ("engine-call", "disk-usage"):
-            return
+        if worker.name not in ("engine-call", "disk-usage") or not self.query("#status"):
+            return  # not ours, or the app is shutting down
         if event.state == WorkerState.SUCCESS:
             self.apply_snapshot(worker.result)
         elif event.state == WorkerState.ERROR:
@@ -241,6 +241,8 @@ class DockscopeApp(App[int]):
 
     # ----------------------------------------------------------------- status
     def _update_status(self) -> None:
+        if not self.query("#status"):
+            return  # shutting down
         snapshot = self.snapshot
         endpoint = self.session.endpoint
         line = Text(end="")

@@ -224,14 +224,32 @@ def remove_demo(client, label: tuple[str, str] = ("dockscope.demo", "1")) -> int
     for volume in (client.volumes(filters=selector) or {}).get("Volumes") or ():
         client.remove_volume(volume["Name"], force=True)
         removed += 1
-    images = client.images(all=True, filters=selector)
-    for image in sorted(images, key=lambda i: -i.get("Created", 0)):
-        try:
-            client.remove_image(image["Id"], force=True)
-            removed += 1
-        except Exception as error:  # a parent already removed with its child, or already gone
-            if "No such image" not in str(error):
-                raise
+    return removed + _remove_images(client, selector)
+
+
+def _remove_images(client, selector: dict) -> int:
+    """Remove labelled images by tag (untagging only ours), newest first, a few passes.
+
+    Never force: an image that another run's image builds on, or that another
+    container uses, is left in place rather than pulled from under it.
+    """
+    from docker.errors import APIError, NotFound
+
+    removed = 0
+    for _ in range(3):
+        conflicts = 0
+        for image in sorted(client.images(all=True, filters=selector), key=lambda i: -i.get("Created", 0)):
+            refs = [t for t in image.get("RepoTags") or () if t != "<none>:<none>"] or [image["Id"]]
+            for ref in refs:
+                try:
+                    client.remove_image(ref)
+                    removed += 1
+                except NotFound:
+                    continue
+                except APIError:  # 409: a child image or a container still uses it
+                    conflicts += 1
+        if not conflicts:
+            break
     return removed
 
 

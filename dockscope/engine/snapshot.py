@@ -365,7 +365,10 @@ def build_snapshot(
     df_volumes = _df_by(raw.df, "Volumes", "Name")
     images = tuple(
         sorted(
-            (build_image(i, by_image.get(_str(i.get("Id")), ()), df_images.get(_str(i.get("Id")))) for i in raw.images),
+            (
+                build_image(i, by_image.get(image_id, ()), df_images.get(image_id))
+                for image_id, i in {_str(i.get("Id")): i for i in raw.images}.items()
+            ),
             key=lambda i: (i.dangling, i.display_name),
         )
     )
