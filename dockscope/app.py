@@ -119,6 +119,7 @@ class DockscopeApp(App[int]):
         self.set_timer(2.0, self._disk_usage)
         if self.use_events:
             self._watch_events()
+        self.call_after_refresh(self.action_show_pane, self.start_pane)
 
     # ----------------------------------------------------------------- engine
     def request_refresh(self, kinds, ids=(), *, full: bool = False) -> None:
