@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 from dockscope.engine.model import Container
-from dockscope.probes.common import container_object, log_evidence, q, running_services
+from dockscope.probes.common import container_object, log_evidence, q, running_services, size
 from dockscope.probes.exitcodes import exit_code_meaning
 from dockscope.probes.model import Evidence, Hit, ProbeContext, probe
 
@@ -61,7 +61,7 @@ def oom_killed(context: ProbeContext) -> Iterator[Hit]:
         evidence = (
             Evidence(container_object(container), "State.OOMKilled", "true"),
             _exit_evidence(container),
-            Evidence(container_object(container), "HostConfig.Memory", str(limit) if limit else "0 (no limit: the host ran out)"),
+            Evidence(container_object(container), "HostConfig.Memory", size(limit) if limit else "0 (no limit: the host ran out)"),
         ) + log_evidence(context, container)
         yield Hit(
             "error",

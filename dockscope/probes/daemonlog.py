@@ -42,12 +42,15 @@ def tail(path: str, count: int = TAIL_LINES) -> tuple[LogLine, ...]:
         lines = handle.read().splitlines()
     if start > 0 and lines:
         lines = lines[1:]  # the first one is cut in the middle
-    return tuple((line_time(text), text) for text in (raw.decode("utf-8", "replace") for raw in deque(lines, maxlen=count)))
+    return tuple(split_time(raw.decode("utf-8", "replace")) for raw in deque(lines, maxlen=count))
 
 
-def line_time(line: str) -> str:
+def split_time(line: str) -> LogLine:
+    """(time, rest of the line) for a logrus line; ("", line) for any other."""
     match = _TIME.match(line)
-    return match.group("time") if match else ""
+    if not match:
+        return "", line
+    return match.group("time"), line[match.end() :].lstrip()
 
 
 def line_level(line: str) -> str:
