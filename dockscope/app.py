@@ -37,7 +37,7 @@ class StatusBar(Static):
     """One line: endpoint and why, daemon version, connection state, age of data."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    StatusBar { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
     """
 
 
@@ -154,7 +154,7 @@ class DockscopeApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where worker results and failures arrive."""
         worker = event.worker
-        if worker.name not in ("engine-call", "disk-usage") or not self.query("#status"):
+        if worker.name not in ("engine-call", "disk-usage") or not self.base_screen.query("#status"):
             return  # not ours, or the app is shutting down
         if event.state == WorkerState.SUCCESS:
             self.apply_snapshot(worker.result)
@@ -242,20 +242,11 @@ class DockscopeApp(App[int]):
 
     # ----------------------------------------------------------------- status
     def _update_status(self) -> None:
-        if not self.query("#status"):
+        if not self.base_screen.query("#status"):
             return  # shutting down
         snapshot = self.snapshot
         endpoint = self.session.endpoint
         line = Text(end="")
-        line.append("dockscope ", style="bold")
-        line.append_text(safe(endpoint.display, "bold cyan"))
-        line.append(" via ", style="dim")
-        line.append_text(safe(endpoint.source))
-        daemon = snapshot.daemon if snapshot else None
-        if daemon is not None:
-            line.append(f"  Engine {daemon.server_version}", style="")
-            line.append(f" API {self.session.api_version}", style="dim")
-        line.append("  ")
         if snapshot is None:
             line.append("… loading", style="yellow")
         elif snapshot.stale:
@@ -263,9 +254,16 @@ class DockscopeApp(App[int]):
         else:
             line.append("● connected", style="green")
         if snapshot is not None:
-            line.append(f" {max(time.time() - snapshot.taken_at, 0):.0f}s ago", style="dim")
+            line.append(f" {max(time.time() - snapshot.taken_at, 0):.0f}s", style="dim")
         if self.read_only:
-            line.append("  [read-only]", style="bold yellow")
+            line.append("  read-only", style="bold yellow")
+        daemon = snapshot.daemon if snapshot else None
+        if daemon is not None:
+            line.append(f"  Engine {daemon.server_version} API {self.session.api_version}")
+        line.append("  ")
+        line.append_text(safe(endpoint.display, "bold cyan"))
+        line.append(" via ", style="dim")
+        line.append_text(safe(endpoint.source))
         self.base_screen.query_one("#status", StatusBar).update(line)
         stale = self.base_screen.query_one("#stale", Static)
         if snapshot is not None and snapshot.stale:

@@ -24,14 +24,18 @@ OK, WARN, BAD = "ok", "warn", "bad"
 
 
 def size(value: int | None) -> str:
-    return "…" if value is None else humanize.naturalsize(value, binary=False)
+    """Bytes for a narrow box: ``…`` while unknown, ``0 B`` rather than ``0 Bytes``."""
+    if value is None:
+        return "…"
+    return humanize.naturalsize(value, binary=False, format="%.1f").replace(" Bytes", " B").replace(" Byte", " B")
 
 
 class MapBox(Static, can_focus=True):
     """One component on the map; Enter or a click opens its pane."""
 
     DEFAULT_CSS = """
-    MapBox { border: round $secondary; padding: 0 1; height: auto; min-height: 5; }
+    MapBox { border: round $secondary; padding: 0 1; height: auto; min-height: 3; text-wrap: nowrap; text-overflow: ellipsis; }
+    MapBox.wrap { text-wrap: wrap; }
     MapBox.ok { border: round $success; }
     MapBox.warn { border: round $warning; }
     MapBox.bad { border: round $error; }
@@ -40,14 +44,16 @@ class MapBox(Static, can_focus=True):
 
     BINDINGS = [("enter", "open", "Open")]
 
-    def __init__(self, pane_id: str | None, title: str, **kwargs) -> None:
+    def __init__(self, pane_id: str | None, title: str, key: str = "", **kwargs) -> None:
         super().__init__("…", **kwargs)
         self.pane_id = pane_id
-        self.border_title = title
+        # A Text title is never parsed as markup.
+        self.border_title = Text.assemble((key, "bold reverse"), " " if key else "", title)
 
     def set_state(self, body: Text, state: str) -> None:
         self.update(body)
-        self.set_classes(state)
+        for name in (OK, WARN, BAD):
+            self.set_class(name == state, name)
 
     def action_open(self) -> None:
         if self.pane_id:
@@ -57,8 +63,12 @@ class MapBox(Static, can_focus=True):
         self.action_open()
 
 
-def _lines(*rows: Text | str) -> Text:
-    return Text("\n", end="").join(row if isinstance(row, Text) else Text(row) for row in rows)
+def _lines(*rows: Text | str, wrap: bool = False) -> Text:
+    """Rows of a box, one per line; cut with an ellipsis unless ``wrap``."""
+    text = Text("\n", end="").join(row if isinstance(row, Text) else Text(row) for row in rows)
+    text.no_wrap = not wrap
+    text.overflow = "fold" if wrap else "ellipsis"
+    return text
 
 
 def _pair(label: str, value: object, style: str = "") -> Text:
@@ -72,12 +82,11 @@ def client_box(snapshot: HostSnapshot, api_version: str) -> tuple[Text, str]:
         snapshot.state, ("✖ disconnected (last data shown)", "bold red")
     )
     body = _lines(
-        f"dockscope {__version__}",
         safe(snapshot.endpoint.display, "bold"),
         _pair("chosen by", snapshot.endpoint.source),
-        _pair("API", api_version or "?"),
+        _pair(f"dockscope {__version__}, API", api_version or "?"),
         Text(state[0], style=state[1]),
-    )
+        )
     return body, OK if snapshot.state == "connected" else BAD
 
 
@@ -91,11 +100,12 @@ def daemon_box(snapshot: HostSnapshot) -> tuple[Text, str]:
         _pair("containerd", f"{daemon.containerd_version or '?'}  runc {daemon.runc_version or '?'}"),
         _pair("storage", f"{daemon.storage_driver} on {daemon.backing_filesystem or '?'} {d_type}".rstrip(),
               "" if daemon.storage_driver == "overlay2" and daemon.supports_d_type is not False else "yellow"),
-        _pair("logging", f"{daemon.logging_driver}  cgroup {daemon.cgroup_driver} v{daemon.cgroup_version}"),
+        _pair("logs", f"{daemon.logging_driver}  cgroup {daemon.cgroup_driver} v{daemon.cgroup_version}"),
         _pair("root", daemon.docker_root_dir),
     ]
     if daemon.warnings:
-        rows.append(safe(f"⚠ {len(daemon.warnings)} warning(s): {daemon.warnings[0]}", "yellow"))
+        first = daemon.warnings[0].removeprefix("WARNING: ")
+        rows.append(safe(f"⚠ {len(daemon.warnings)} warning(s): {first}", "yellow"))
     else:
         rows.append(Text("no daemon warnings", style="green"))
     state = WARN if daemon.warnings or daemon.supports_d_type is False or daemon.storage_driver != "overlay2" else OK
@@ -109,7 +119,7 @@ def images_box(snapshot: HostSnapshot) -> tuple[Text, str]:
     body = _lines(
         f"{len(images)} images",
         Text(f"{dangling} dangling", style="yellow" if dangling else "green"),
-        _pair("size", size(disk.images_size if disk else sum(i.size for i in images) if images else 0)),
+        _pair("size", size(disk.images_size if disk else None)),
         _pair("reclaimable", size(disk.images_reclaimable if disk else None)),
     )
     return body, WARN if dangling else OK
@@ -118,12 +128,13 @@ def images_box(snapshot: HostSnapshot) -> tuple[Text, str]:
 def containers_box(snapshot: HostSnapshot) -> tuple[Text, str]:
     states = Counter(c.state for c in snapshot.containers)
     unhealthy = sum(1 for c in snapshot.containers if c.health == "unhealthy")
-    failed = sum(1 for c in snapshot.containers if c.state == "exited" and (c.exit_code or 0) != 0)
+    failed = sum(1 for c in snapshot.containers if c.state in ("exited", "created", "dead") and (c.exit_code or 0) != 0)
     body = _lines(
         Text(f"● {states['running']} running", style="green"),
         Text(f"❚❚ {states['paused']} paused", style="yellow" if states["paused"] else ""),
         Text(f"↻ {states['restarting']} restarting", style="bold red" if states["restarting"] else ""),
-        Text(f"■ {states['exited'] + states['created'] + states['dead']} stopped ({failed} failed)", style="red" if failed else "dim"),
+        Text(f"■ {states['exited'] + states['created'] + states['dead']} stopped", style="dim"),
+        Text(f"✖ {failed} failed", style="red" if failed else ""),
         Text(f"✚ {unhealthy} unhealthy", style="bold red" if unhealthy else ""),
     )
     bad = states["restarting"] or unhealthy or states["dead"] or failed
@@ -161,10 +172,12 @@ def registry_box(snapshot: HostSnapshot) -> tuple[Text, str]:
     insecure = [r for r in registry.insecure if r != "127.0.0.0/8"]
     logins = ", ".join(registry.logged_in) or "none"
     store = f" (store: {registry.creds_store})" if registry.creds_store else ""
+    mirrors = _pair("mirrors", ", ".join(registry.mirrors) or "none")
+    mirrors.append("  ")
+    mirrors.append_text(_pair("insecure", ", ".join(registry.insecure) or "none", "yellow" if insecure else ""))
     body = _lines(
         _pair("index", registry.index_server or "?"),
-        _pair("mirrors", ", ".join(registry.mirrors) or "none"),
-        _pair("insecure", ", ".join(registry.insecure) or "none", "yellow" if insecure else ""),
+        mirrors,
         _pair("logged in to", logins + store),
     )
     return body, WARN if insecure else OK
@@ -187,6 +200,9 @@ class MapPane(Pane):
     MapPane .arrow { width: 3; height: 100%; content-align: center middle; color: $text-muted; }
     MapPane #map-objects { layout: grid; grid-size: 4; grid-gutter: 0 1; height: auto; }
     MapPane #map-objects.narrow { grid-size: 2; }
+    MapPane #map-bottom { height: auto; }
+    MapPane #box-registry { width: 3fr; }
+    MapPane #box-logs { width: 2fr; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -196,16 +212,17 @@ class MapPane(Pane):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             with Horizontal(id="map-top"):
-                yield MapBox(None, "Client", id="box-client")
+                yield MapBox(None, "Client", id="box-client", classes="wrap")
                 yield Static("─▶", classes="arrow")
                 yield MapBox(None, "Daemon", id="box-daemon")
             with Horizontal(id="map-objects"):
-                yield MapBox("images", "Images [i]", id="box-images")
-                yield MapBox("containers", "Containers [c]", id="box-containers")
-                yield MapBox("networks", "Networks [n]", id="box-networks")
-                yield MapBox("volumes", "Volumes [v]", id="box-volumes")
-            yield MapBox(None, "Registry", id="box-registry")
-            yield MapBox("daemon_logs", "Daemon log [l]", id="box-logs")
+                yield MapBox("images", "Images", "i", id="box-images")
+                yield MapBox("containers", "Containers", "c", id="box-containers")
+                yield MapBox("networks", "Networks", "n", id="box-networks")
+                yield MapBox("volumes", "Volumes", "v", id="box-volumes")
+            with Horizontal(id="map-bottom"):
+                yield MapBox(None, "Registry", id="box-registry")
+                yield MapBox("daemon_logs", "Daemon log", "l", id="box-logs")
 
     def on_resize(self) -> None:
         self.query_one("#map-objects").set_class(self.size.width < 72, "narrow")
@@ -219,7 +236,7 @@ class MapPane(Pane):
             "#box-networks": networks_box(snapshot),
             "#box-volumes": volumes_box(snapshot),
             "#box-registry": registry_box(snapshot),
-            "#box-logs": (Text("the daemon's own log: press l"), OK),
+            "#box-logs": (_lines("dockerd's own log:", "why it failed, when", Text("press l", style="bold")), OK),
         }
         for selector, (body, state) in boxes.items():
             self.query_one(selector, MapBox).set_state(body, state)
