@@ -105,11 +105,16 @@ class DockscopeApp(App[int]):
     @property
     def base_screen(self):
         """The screen holding the panes; ``self.query`` only sees the top screen (a pushed dialog)."""
-        return self.screen_stack[0] if self.screen_stack else self.screen
+        return self.screen_stack[0] if self.screen_stack else None
+
+    def _panes_ready(self) -> bool:
+        """False while the app starts or shuts down (no panes to update)."""
+        screen = self.base_screen
+        return screen is not None and bool(screen.query("#status"))
 
     @property
     def panes(self) -> list[Pane]:
-        return list(self.base_screen.query(Pane))
+        return list(self.base_screen.query(Pane)) if self._panes_ready() else []
 
     def on_mount(self) -> None:
         self.query_one("#map").api_version = self.session.api_version
@@ -154,7 +159,7 @@ class DockscopeApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where worker results and failures arrive."""
         worker = event.worker
-        if worker.name not in ("engine-call", "disk-usage") or not self.base_screen.query("#status"):
+        if worker.name not in ("engine-call", "disk-usage") or not self._panes_ready():
             return  # not ours, or the app is shutting down
         if event.state == WorkerState.SUCCESS:
             self.apply_snapshot(worker.result)
@@ -242,7 +247,7 @@ class DockscopeApp(App[int]):
 
     # ----------------------------------------------------------------- status
     def _update_status(self) -> None:
-        if not self.base_screen.query("#status"):
+        if not self._panes_ready():
             return  # shutting down
         snapshot = self.snapshot
         endpoint = self.session.endpoint
