@@ -52,8 +52,7 @@ FORBIDDEN: dict[str, bytes] = {
     "DSR query": b"\x1b[6n",
     "DCS (DECRQSS)": b"\x1bP",
     "NUL": b"\x00",
-    "alternate screen off (other than at exit)": b"\x1b[?47l",
-    "any-motion mouse": b"\x1b[?1003h",
+    "alternate screen off (47)": b"\x1b[?47l",
     "clear scrollback": b"\x1b[3J",
 }
 
@@ -67,9 +66,9 @@ def all_text_payloads() -> dict[str, str]:
 
 
 def log_bytes() -> bytes:
-    """What the log container prints: one payload per line, then the 5 MB line."""
-    lines = [value.encode("utf-8", errors="surrogatepass") for value in PAYLOADS.values()]
+    """What the log container prints: the 5 MB line, then one payload per line (the tail shows them)."""
+    lines = [HUGE_LINE.encode()]
+    lines += [value.encode("utf-8", errors="surrogatepass") for value in PAYLOADS.values()]
     lines += list(BYTE_PAYLOADS.values())
-    lines.append(HUGE_LINE.encode())
     lines.append(b"ZQX-END-OF-PAYLOADS")
     return b"\n".join(lines) + b"\n"
