@@ -154,7 +154,9 @@ class StatsCollector:
         self._history: dict[str, deque[StatsSample]] = {}
         self._closed = False
         self.last_error = ""
-        self.peak_in_flight = 0
+        self._running = 0
+        #: Most requests ever running at once (never above MAX_CONCURRENT).
+        self.peak_running = 0
 
     def _get_client(self):
         with self._lock:
@@ -170,13 +172,15 @@ class StatsCollector:
                 return 0
             wanted = [c for c in dict.fromkeys(container_ids) if c not in self._in_flight]
             self._in_flight.update(wanted)
-            self.peak_in_flight = max(self.peak_in_flight, len(self._in_flight))
         for container_id in wanted:
             self._pool.submit(self._fetch_one, container_id)
             started += 1
         return started
 
     def _fetch_one(self, container_id: str) -> None:
+        with self._lock:
+            self._running += 1
+            self.peak_running = max(self.peak_running, self._running)
         try:
             client = self._get_client()
             raw = fetch_raw(client, container_id, supports_one_shot(str(getattr(client, "api_version", ""))))
@@ -190,6 +194,7 @@ class StatsCollector:
         finally:
             with self._lock:
                 self._in_flight.discard(container_id)
+                self._running -= 1
         if not self._closed:
             self._on_sample(sample)
 
