@@ -47,11 +47,11 @@ def is_faulted(container: Container) -> bool:
     return container.state == "exited" and (container.exit_code or 0) != 0
 
 
-def _collect_snapshot(session: HostSession, focus: Sequence[str] | None) -> HostSnapshot:
+def _collect_snapshot(session: HostSession, focus: Sequence[str], inspect_all: bool) -> HostSnapshot:
     snapshot = session.poll()
     if snapshot.stale:
         return snapshot
-    if focus is None:
+    if inspect_all:
         return session.inspect_all()
     wanted = list(focus) + [c.id for c in snapshot.containers if is_faulted(c)]
     wanted += [c.id for c in snapshot.containers if c.state == "running"]
@@ -146,13 +146,14 @@ def _log_sizes(snapshot: HostSnapshot) -> dict[str, int]:
     return sizes
 
 
-def _image_efficiency(client, snapshot: HostSnapshot) -> dict[str, tuple[float, int]]:
-    """Efficiency of the smallest images in use, read from overlay2 directories (fast, local)."""
+def _image_efficiency(client, snapshot: HostSnapshot, focus: Sequence[str]) -> dict[str, tuple[float, int]]:
+    """Efficiency of a few images in use (the focus's first, then the smallest), read from overlay2 directories."""
     from dockscope.layers.source import LayersError, analyze_image
 
-    in_use = sorted((i for i in snapshot.images if i.container_ids), key=lambda i: i.size)
+    first = {snapshot.container_by_id[c].image_id for c in focus if c in snapshot.container_by_id}
+    in_use = sorted((i for i in snapshot.images if i.container_ids), key=lambda i: (i.id not in first, i.size))
     found = {}
-    for image in in_use[:MAX_ANALYZED_IMAGES]:
+    for image in in_use[: max(MAX_ANALYZED_IMAGES, len(first))]:
         try:
             analysis = analyze_image(client, image.id, source="overlay2", others={})
         except (LayersError, OSError):
@@ -183,7 +184,8 @@ def client_side(client, env: Mapping[str, str]) -> ClientSide:
 def gather_context(
     session: HostSession,
     *,
-    focus: Sequence[str] | None = None,
+    focus: Sequence[str] = (),
+    inspect_all: bool = True,
     daemon_log: str | None = None,
     env: Mapping[str, str] | None = None,
     analyze_images: bool = True,
@@ -193,8 +195,10 @@ def gather_context(
 
     Args:
         session: A session of its own (its client is used from this thread only).
-        focus: Container ids to look at closely (the wizard's answers); None
-            inspects every container (doctor).
+        focus: Container ids to look at first (the wizard's answers): their
+            logs are read and their images analysed before the others'.
+        inspect_all: Inspect every container (doctor); else only the focus,
+            the faulted and the running ones, at most :data:`MAX_INSPECTED`.
         daemon_log: The daemon log file (else ``DOCKSCOPE_DAEMON_LOG``).
         env: The client's environment (default ``os.environ``).
         analyze_images: Read the layer efficiency of a few images in use.
@@ -202,7 +206,7 @@ def gather_context(
     """
     env = os.environ if env is None else env
     client = session.client
-    snapshot = _collect_snapshot(session, focus)
+    snapshot = _collect_snapshot(session, focus, inspect_all)
     now = clock()
     log_path = daemonlog.daemon_log_path(daemon_log, env)
     base = ProbeContext(
@@ -219,12 +223,12 @@ def gather_context(
     return dataclasses.replace(
         base,
         snapshot=snapshot,
-        container_logs=_read_logs(client, _logged_containers(snapshot, focus or ())),
+        container_logs=_read_logs(client, _logged_containers(snapshot, focus)),
         events=_read_events(client, now - EVENTS_WINDOW, now),
         port_bindings=_port_bindings(client, snapshot),
         container_sizes=sizes,
         volume_sizes=volume_sizes,
         log_sizes=_log_sizes(snapshot) if local else {},
-        image_efficiency=_image_efficiency(client, snapshot) if local and analyze_images else {},
+        image_efficiency=_image_efficiency(client, snapshot, focus) if local and analyze_images else {},
         data_root=_statvfs(snapshot) if local else None,
     )

@@ -14,7 +14,8 @@ NO_DNS_NETWORKS = ("bridge", "host", "none")
 #: Shorter names match too much text to be a reference.
 MIN_NAME_LENGTH = 4
 RESOLUTION_FAILURES = ("bad address", "name or service not known", "could not resolve", "no such host",
-                       "temporary failure in name resolution", "unknown host")
+                       "temporary failure in name resolution", "unknown host", "can't resolve",
+                       "no servers could be reached", "nxdomain")
 NETWORK_WARNINGS = ("forwarding", "bridge-nf-call")
 WILDCARD_IPS = ("", "0.0.0.0", "::")
 
@@ -38,14 +39,21 @@ def _mentions(text: str, name: str) -> bool:
 def _reference(context: ProbeContext, source: Container, target: Container) -> tuple[Evidence, ...]:
     """Where ``source`` names ``target``: in its config or its log lines."""
     found = [Evidence(container_object(source), field, text) for field, text in _config_texts(source) if _mentions(text, target.name)]
-    lines: tuple[LogLine, ...] = tuple(line for line in context.container_logs.get(source.id, ()) if _mentions(line[1], target.name))
-    if lines:
-        found.append(Evidence(container_object(source), "logs", f"{len(lines)} line(s) name {target.name}", lines[-5:]))
+    logs = tuple(context.container_logs.get(source.id, ()))
+    naming = [line for line in logs if _mentions(line[1], target.name)]
+    if naming:
+        lines: tuple[LogLine, ...] = tuple(line for line in logs if line in naming or _is_resolution_failure(line[1]))
+        found.append(Evidence(container_object(source), "logs", f"{len(naming)} line(s) name {target.name}", lines[-6:]))
     return tuple(found)
 
 
+def _is_resolution_failure(line: str) -> bool:
+    lowered = line.lower()
+    return any(failure in lowered for failure in RESOLUTION_FAILURES)
+
+
 def _resolution_failed(evidence: tuple[Evidence, ...]) -> bool:
-    return any(failure in line.lower() for e in evidence for _, line in e.log_lines for failure in RESOLUTION_FAILURES)
+    return any(_is_resolution_failure(line) for e in evidence for _, line in e.log_lines)
 
 
 @probe("network.name_without_shared_network", "network", "Containers naming each other without a shared user network")
