@@ -1,0 +1,85 @@
+"""The daemon log pane on the sandbox daemon's real log and its events tab on the real event stream."""
+
+from __future__ import annotations
+
+import time
+
+from dockscope.daemonlog import parse_line
+from dockscope.panes.daemon_logs import DaemonLogsPane, LogView
+from tests.conftest import RUN_ID
+
+SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+def _status(pane: DaemonLogsPane, widget_id: str) -> str:
+    return str(pane.query_one(widget_id).render())
+
+
+async def test_log_tab_reads_filters_and_searches_the_real_log(make_app):
+    app = make_app(daemon_log=SANDBOX_LOG, start_pane="daemon_logs", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(DaemonLogsPane)
+        view = app.query_one(LogView)
+        await until(pilot, lambda: view.row_count > 50 and not pane._indexing)
+        assert "--daemon-log" in _status(pane, "#daemon-log-source")
+        await pilot.pause(0.2)
+        assert view.visible_lines()[-1] >= view.row_count - 2, "follow shows the end"
+        assert view.rendered <= 3 * view.size.height, "only the rows on screen are rendered"
+        total = view.row_count
+        await pilot.press("e", "e")
+        await until(pilot, lambda: pane.level == "warning" and view.filtered is not None and len(view.filtered) > 0)
+        shown = view.source.lines(view.filtered[0], 1)[0]
+        assert parse_line(shown).rank >= parse_line(b'level=warning').rank
+        assert len(view.filtered) < total
+        await pilot.press("e", "e")
+        assert pane.level is None and view.filtered is None
+        await pilot.press("slash")
+        await pilot.press(*"Starting up", "enter")
+        await until(pilot, lambda: parse_line(view.source.lines(view.line_number(view.cursor), 1)[0]).message == "Starting up")
+        assert not pane.follow, "a search stops following"
+
+
+async def test_missing_log_says_why(make_app, tmp_path):
+    app = make_app(daemon_log=str(tmp_path / "absent.log"), start_pane="daemon_logs", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        pane = app.query_one(DaemonLogsPane)
+        text = _status(pane, "#daemon-log-source")
+        assert "absent.log" in text and "does not exist" in text
+        assert app.query_one(LogView).row_count == 0
+
+
+async def test_events_tab_shows_a_container_start_and_stop(make_app, client, labels, base_image):
+    app = make_app(start_pane="daemon_logs")
+    name = f"t{RUN_ID}-evtab"
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.query_one(DaemonLogsPane)
+        await until(pilot, lambda: pane._feed is not None and pane._feed.connections >= 1)
+        container = client.create_container(
+            base_image, command=["sleep", "60"], name=name, labels=labels, host_config=client.create_host_config(mem_limit="32m")
+        )["Id"]
+        try:
+            client.start(container)
+            client.stop(container, timeout=0)
+
+            def rows() -> list[tuple[str, str]]:
+                table = pane.events_table
+                return [(str(table.get_row_at(i)[2]), str(table.get_row_at(i)[3])) for i in range(table.row_count)]
+
+            await until(pilot, lambda: {(name, "start"), (name, "die")} <= set(rows()))
+            await pilot.press("t")
+            assert str(pane.query_one("#daemon-tabs").active) == "daemon-events-tab"
+            await pilot.press("1")
+            assert not any(n == name for n, _ in rows()), "the container filter hides container events"
+            assert "1:container" in _status(pane, "#daemon-events-status")
+            await pilot.press("1")
+            assert (name, "start") in rows()
+        finally:
+            client.remove_container(container, force=True)
