@@ -31,6 +31,22 @@ def _sandbox_host() -> str:
     return host
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every test that reaches the daemon (through any fixture) as ``daemon``.
+
+    ``scripts/test`` runs the whole suite on the first engine and only the
+    ``daemon`` tests on the others.
+    """
+    for item in items:
+        if "docker_host" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.daemon)
+
+
+def pytest_report_header(config) -> list[str]:
+    engine = os.environ.get("DOCKSCOPE_SANDBOX_ENGINE", "unknown")
+    return [f"dockscope: dockerd engine {engine} at {os.environ.get('DOCKER_HOST', '(sandbox)')}"]
+
+
 @pytest.fixture(scope="session")
 def docker_host() -> str:
     return _sandbox_host()
