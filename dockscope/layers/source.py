@@ -18,7 +18,7 @@ from dockscope.layers.analysis import analyze, layer_size
 from dockscope.layers.history import attach_history, chain_ids, history_from_api, history_from_config, layer_sharing
 from dockscope.layers.model import HistoryEntry, ImageAnalysis, Layer, RawLayer
 from dockscope.layers.overlay import OverlayUnavailable, layer_dirs, read_image_config, read_overlay_layers
-from dockscope.layers.stream import StreamFormatError, read_stream_layers
+from dockscope.layers.stream import Prefetcher, StreamFormatError, read_stream_layers
 
 SOURCES = ("auto", "overlay2", "stream")
 
@@ -181,7 +181,7 @@ def _read_stream(client, inspect: Mapping, report: ProgressCallback, check) -> t
             done = min(seen[0], total) if total else seen[0]
             report(Progress("reading the image stream", done, total, "bytes"))
 
-    chunks = client.get_image(inspect["Id"])
+    chunks = Prefetcher(client.get_image(inspect["Id"]))
     try:
         config, raws = read_stream_layers(chunks, list(inspect["RootFS"]["Layers"]), on_bytes, check)
     except (StreamFormatError, tarfile.TarError) as error:

@@ -18,20 +18,26 @@ Whiteouts are ``.wh.<name>`` entries, an opaque directory holds ``.wh..wh..opq``
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import posixpath
+import queue
 import tarfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dockscope.layers.model import FileEntry, Kind, RawLayer
+from dockscope.layers.tarheaders import Header, TarFormatError, iter_headers
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 
 #: Buffer of the outer and inner stream readers.
 BUFFER = 64 * 1024
+#: Buffer over one member of the archive (a layer tar), so header reads and skips rarely reach tarfile.
+MEMBER_BUFFER = 256 * 1024
 #: Non-tar members up to this size are parsed as JSON documents.
 MAX_DOCUMENT = 16 * 1024 * 1024
 
@@ -66,6 +72,64 @@ class ChunkReader(io.RawIOBase):
         return count
 
 
+#: Chunks read ahead of the parser (2 MB each with docker-py's default).
+PREFETCH_DEPTH = 8
+
+_END = object()
+
+
+class Prefetcher:
+    """Iterates ``chunks`` in a thread, up to ``depth`` chunks ahead of the consumer.
+
+    While the parser works on one chunk the daemon keeps writing the next ones
+    instead of waiting on a full socket buffer. Memory stays bounded by
+    ``depth`` chunks. :meth:`close` stops the thread (and closes ``chunks``).
+    """
+
+    def __init__(self, chunks: Iterable[bytes], depth: int = PREFETCH_DEPTH) -> None:
+        self._chunks = chunks
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="layers-prefetch", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for chunk in self._chunks:
+                if not self._put(chunk):
+                    break
+            else:
+                self._put(_END)
+        except BaseException as error:  # handed to the consumer, raised there
+            self._put(error)
+        finally:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _normal(name: str) -> str:
     """``./usr/bin/`` -> ``usr/bin``."""
     while name.startswith("./"):
@@ -73,47 +137,60 @@ def _normal(name: str) -> str:
     return name.strip("/")
 
 
-def _entry(info: tarfile.TarInfo, path: str) -> FileEntry:
-    mode = info.mode & 0o7777
-    if info.isdir():
-        return FileEntry(path, 0, Kind.DIR, mode)
-    if info.issym():
-        return FileEntry(path, len(info.linkname.encode("utf-8", "surrogateescape")), Kind.SYMLINK, mode)
-    if info.islnk():
-        return FileEntry(path, 0, Kind.HARDLINK, mode)
-    if info.isreg():
-        return FileEntry(path, info.size, Kind.FILE, mode)
-    return FileEntry(path, 0, Kind.OTHER, mode)
+_KINDS = {"5": Kind.DIR, "2": Kind.SYMLINK, "1": Kind.HARDLINK, "0": Kind.FILE, "\0": Kind.FILE, "7": Kind.FILE, "S": Kind.FILE}
+
+
+def _entry(header: Header, path: str) -> FileEntry:
+    kind = _KINDS.get(header.type, Kind.OTHER)
+    if kind is Kind.FILE:
+        return FileEntry(path, header.size, kind, header.mode)
+    if kind is Kind.SYMLINK:
+        return FileEntry(path, len(header.linkname.encode("utf-8", "surrogateescape")), kind, header.mode)
+    return FileEntry(path, 0, kind, header.mode)
+
+
+def _uncompressed(fileobj):
+    head = fileobj.peek(4)[:4]
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fileobj, mode="rb")
+    if head == b"\x28\xb5\x2f\xfd":
+        raise StreamFormatError("zstd-compressed layers are not supported")
+    return fileobj
 
 
 def read_layer_tar(fileobj, check: Callable[[], None] = lambda: None) -> tuple[FileEntry, ...]:
-    """Entries of one layer tar (possibly compressed), sorted by path; contents skipped."""
+    """Entries of one layer tar (gzip or not), sorted by path; contents skipped.
+
+    ``fileobj`` needs ``read``, ``readinto`` and ``peek`` (an ``io.BufferedReader``).
+    """
     by_path: dict[str, FileEntry] = {}
     opaque: list[str] = []
     try:
-        layer = tarfile.open(fileobj=fileobj, mode="r|*", bufsize=BUFFER)
-    except tarfile.CompressionError as error:
+        for count, header in enumerate(iter_headers(_uncompressed(fileobj)), 1):
+            _add_entry(by_path, opaque, header)
+            if count % 2048 == 0:
+                check()
+    except (TarFormatError, OSError, EOFError) as error:
         raise StreamFormatError(f"cannot read a layer: {error}") from error
-    while (info := layer.next()) is not None:
-        layer.members.clear()  # stream mode would keep every header
-        name = _normal(info.name)
-        if not name:
-            continue
-        parent, base = posixpath.split(name)
-        prefix = f"/{parent}" if parent else ""
-        if base == OPAQUE_MARKER:
-            opaque.append(prefix)
-        elif base.startswith(WHITEOUT_PREFIX):
-            path = f"{prefix}/{base[len(WHITEOUT_PREFIX):]}"
-            by_path[path] = FileEntry(path, 0, Kind.WHITEOUT, 0)
-        else:
-            by_path[f"/{name}"] = _entry(info, f"/{name}")
-        if len(by_path) % 2048 == 0:
-            check()
     for path in opaque:
         mode = by_path[path].mode if path in by_path else 0o755
         by_path[path] = FileEntry(path, 0, Kind.OPAQUE_DIR, mode)
     return tuple(by_path[p] for p in sorted(by_path))
+
+
+def _add_entry(by_path: dict[str, FileEntry], opaque: list[str], header: Header) -> None:
+    name = _normal(header.name)
+    if not name:
+        return
+    parent, _, base = name.rpartition("/")
+    prefix = f"/{parent}" if parent else ""
+    if base == OPAQUE_MARKER:
+        opaque.append(prefix)
+    elif base.startswith(WHITEOUT_PREFIX):
+        path = f"{prefix}/{base[len(WHITEOUT_PREFIX):]}"
+        by_path[path] = FileEntry(path, 0, Kind.WHITEOUT, 0)
+    else:
+        by_path[f"/{name}"] = _entry(header, f"/{name}")
 
 
 def _looks_like_tar(head: bytes) -> bool:
@@ -158,7 +235,8 @@ def read_archive(fileobj, check: Callable[[], None] = lambda: None) -> SaveArchi
 
 
 def _read_member(outer: tarfile.TarFile, member: tarfile.TarInfo, name: str, archive: SaveArchive, check) -> None:
-    handle = outer.extractfile(member)
+    extracted = outer.extractfile(member)  # closes its raw file when collected: keep it
+    handle = io.BufferedReader(extracted.raw, buffer_size=MEMBER_BUFFER)
     head = handle.peek(512)[:512]
     if name.endswith("/layer.tar") or _looks_like_tar(head) or _looks_compressed(head):
         archive.layers[name] = read_layer_tar(handle, check)

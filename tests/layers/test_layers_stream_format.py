@@ -149,7 +149,7 @@ def test_missing_manifest_is_a_format_error():
 
 
 def test_empty_layer_tar():
-    assert read_layer_tar(io.BytesIO(bytes(1024))) == ()
+    assert read_layer_tar(io.BufferedReader(io.BytesIO(bytes(1024)))) == ()
 
 
 def test_chunk_reader_counts_and_reads_across_chunks():
