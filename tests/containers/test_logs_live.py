@@ -1,0 +1,173 @@
+"""Logs from real containers: 16 KiB frames joined, invalid UTF-8, stderr, TTY, a fast writer, empty views."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dockscope.engine.logs import FrameDecoder, LogStream, read_lines
+from dockscope.panes.container_logs import ContainerLogsScreen, LogView
+from tests.containers.conftest import wait_for
+
+pytestmark = pytest.mark.daemon
+
+
+def read_all(client, container_id: str, tty: bool = False, **options):
+    options = {"follow": False, "tail": None, "since": None, **options}
+    lines = []
+    read_lines(LogStream(client, container_id, tty=tty, **options), tty, lines.extend)
+    return lines
+
+
+def exited(client, container_id: str) -> bool:
+    return client.inspect_container(container_id)["State"]["Status"] == "exited"
+
+
+def test_a_40k_line_split_into_frames_comes_back_whole(client, make_container) -> None:
+    cid = make_container("longline", ["sh", "-c", "echo before; head -c 40000 /dev/zero | tr '\\000' x; echo; echo after"])
+    wait_for(lambda: exited(client, cid), what="exit")
+    stream = LogStream(client, cid, tty=False, follow=False, tail=None, since=None)
+    decoder = FrameDecoder()
+    frames = []
+    for chunk in stream.chunks():
+        frames += decoder.feed(chunk)
+    assert len(frames) >= 4  # before, 3 pieces of at most 16 KiB, after
+    assert max(len(payload) for _, payload in frames) <= 16384 + 64
+    lines = read_all(client, cid)
+    assert [len(line.text) for line in lines] == [6, 40000, 5]
+    assert lines[1].text == "x" * 40000 and lines[2].text == "after"
+
+
+@pytest.mark.parametrize(
+    ("driver", "expected"),
+    [
+        ("local", "bad \\xff\\xfe bytes"),  # the local driver keeps the bytes: shown as \xNN
+        ("json-file", "bad \ufffd\ufffd bytes"),  # json-file stored them as U+FFFD already
+    ],
+)
+def test_invalid_utf8_escapes_and_stderr(client, make_container, driver: str, expected: str) -> None:
+    script = "printf 'bad \\377\\376 bytes\\n'; printf '\\033]52;c;QUFB\\007 \\033[2J cleared?\\n'; echo to-stderr >&2"
+    log_config = {"Type": driver, "Config": {"max-size": "1m"}}
+    cid = make_container(f"utf8-{driver}", ["sh", "-c", script], log_config=log_config)
+    wait_for(lambda: exited(client, cid), what="exit")
+    lines = read_all(client, cid)
+    texts = {line.text: line.stream for line in lines}
+    assert texts[expected] == "stdout"
+    assert texts["to-stderr"] == "stderr"
+    escaped = next(t for t in texts if "cleared?" in t)
+    assert "\x1b" not in escaped and "\x07" not in escaped
+
+
+def test_tty_container_raw_stream(client, make_container) -> None:
+    cid = make_container("tty", ["sh", "-c", "echo one; echo two"], tty=True)
+    wait_for(lambda: exited(client, cid), what="exit")
+    lines = read_all(client, cid, tty=True)
+    assert [(line.stream, line.text) for line in lines] == [("stdout", "one"), ("stdout", "two")]
+
+
+def test_tail_and_since(client, make_container) -> None:
+    cid = make_container("tail", ["sh", "-c", "for i in 1 2 3 4 5 6; do echo n$i; done"])
+    wait_for(lambda: exited(client, cid), what="exit")
+    assert [line.text for line in read_all(client, cid, tail=2)] == ["n5", "n6"]
+    assert read_all(client, cid, since=time.time() + 3600) == []
+
+
+async def wait_until(pilot, check, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.1)
+
+
+async def test_fast_writer_stays_bounded_and_keys_respond(make_app, make_container, client) -> None:
+    cid = make_container(
+        "fast", ["sh", "-c", "while :; do seq 1 300; sleep 0.1; done"],
+        log_config={"Type": "json-file", "Config": {"max-size": "2m", "max-file": "1"}}, nano_cpus=500_000_000,
+    )
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = ContainerLogsScreen(cid, tail=100, ring_size=2000)
+        await app.push_screen(screen)
+        view = screen.query_one(LogView)
+        appends = []
+        original = view.append
+        view.append = lambda lines: (appends.append(time.monotonic()), original(lines))[1]
+        await wait_until(pilot, lambda: view.ring.dropped > 0, what="the ring to wrap")
+        started = time.monotonic()
+        await pilot.pause(2.0)
+        window = [t for t in appends if t >= started]
+        assert len(window) <= 2.0 * 20 + 3  # at most ~20 batches a second
+        assert len(view.ring) <= 2000 and len(screen.pending.drain()) <= 2000
+        for key, action in (("T", "action_timestamps"), ("w", "action_wrap"), ("n", "action_next_match")):
+            ran: list[float] = []
+            original_action = getattr(screen, action)
+            setattr(screen, action, lambda original_action=original_action: (ran.append(time.monotonic()), original_action())[1])
+            pressed = time.monotonic()
+            # Pilot.press waits for the whole process to idle, which the reading thread never does: so
+            # the latency is measured from the key to its action, not to the end of press().
+            await pilot.press(key)
+            assert ran and ran[0] - pressed < 0.5, f"{key} took {ran[0] - pressed if ran else None}"
+        assert view.show_timestamps and view.wrap
+        assert "following" in str(screen.query_one("#logs-title").render())
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert screen._stream is None
+    client.kill(cid)
+
+
+async def test_search_next_only_matching_and_save(make_app, make_container, client, tmp_path) -> None:
+    cid = make_container("search", ["sh", "-c", "for i in $(seq 1 60); do echo line $i; done; sleep 0.3; echo ERROR boom >&2; sleep 0.3; echo after"])
+    wait_for(lambda: exited(client, cid), what="exit")
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = ContainerLogsScreen(cid)
+        await app.push_screen(screen)
+        view = screen.query_one(LogView)
+        await wait_until(pilot, lambda: len(view.ring) == 62, what="all lines")
+        assert screen.apply_search("line 1[0-9]$")
+        first = view.current_match
+        await pilot.press("n")
+        assert view.current_match == first + 1
+        await pilot.press("N")
+        assert view.current_match == first
+        assert not screen.apply_search("([bad")  # a bad regex changes nothing
+        assert view.pattern.pattern == "line 1[0-9]$"
+        screen.apply_search("ERROR")
+        await pilot.press("o")
+        shown = [line.text for line in view.shown_lines()]
+        assert shown == ["line 59", "line 60", "ERROR boom", "after"]
+        target = tmp_path / "saved.log"
+        assert "saved 4 lines" in screen.save_to(str(target))
+        saved = target.read_text().splitlines()
+        assert saved[2].split(" ", 2)[1:] == ["stderr", "ERROR boom"]
+        assert "already exists" in screen.save_to(str(target))
+
+
+async def test_empty_views_say_why(make_app, make_container, client) -> None:
+    silent = make_container("silent", ["sleep", "600"])
+    never = make_container("never", ["sleep", "600"], start=False)
+    nolog = make_container("nolog", ["sh", "-c", "echo lost"], log_config={"Type": "none", "Config": {}})
+    gone = make_container("gone", ["sh", "-c", "echo bye; sleep 600"])
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for cid, expected in ((silent, "No output yet"), (never, "never started"), (nolog, "log driver 'none'")):
+            screen = ContainerLogsScreen(cid)
+            await app.push_screen(screen)
+            if cid == silent:
+                await pilot.pause(0.5)
+                await pilot.press("escape")
+                screen = ContainerLogsScreen(cid)
+                screen.follow = False
+                await app.push_screen(screen)
+            await wait_until(pilot, lambda: screen.ended, what=f"the stream of {expected!r} to end")
+            assert expected in screen.empty_text()
+            assert expected in str(screen.query_one("#logs-message").render())
+            await pilot.press("escape")
+        screen = ContainerLogsScreen(gone)
+        await app.push_screen(screen)
+        await wait_until(pilot, lambda: len(screen.query_one(LogView).ring) == 1, what="the first line")
+        client.remove_container(gone, force=True)
+        await wait_until(pilot, lambda: screen.ended == "removed", what="removal to be noticed")
+        assert "removed" in str(screen.query_one("#logs-message").render())
