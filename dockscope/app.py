@@ -59,6 +59,7 @@ class DockscopeApp(App[int]):
         Binding("n", "show_pane('networks')", "Networks"),
         Binding("v", "show_pane('volumes')", "Volumes"),
         Binding("l", "show_pane('daemon_logs')", "Daemon log"),
+        Binding("w", "troubleshoot", "Troubleshoot"),
         Binding("r", "refresh", "Refresh"),
         Binding("q", "quit", "Quit"),
     ]
@@ -296,6 +297,13 @@ class DockscopeApp(App[int]):
     def action_refresh(self) -> None:
         self.request_refresh(KINDS, full=True)
         self._disk_usage()
+
+    def action_troubleshoot(self) -> None:
+        """Open the troubleshooting wizard over the current snapshot (once)."""
+        from dockscope.screens.wizard import WizardScreen
+
+        if not isinstance(self.screen, WizardScreen):
+            self.push_screen(WizardScreen(self.snapshot, self.session, daemon_log=self.daemon_log))
 
     def on_open_pane(self, message: OpenPane) -> None:
         if message.selection is not None:
