@@ -214,7 +214,10 @@ class DockscopeApp(App[int]):
         while not worker.is_cancelled:
             try:
                 client = open_client(self.session.endpoint, timeout=None)
+                opened_at = time.time()
                 events, self._events_stream = stream_events(client, since=self._last_event_time)
+                if self._last_event_time is None:  # a gap after this must be refilled too
+                    self._last_event_time = opened_at - 1.0
                 for event in events:
                     self._last_event_time = event.time
                     self.call_from_thread(self._on_docker_event, event)
@@ -224,7 +227,15 @@ class DockscopeApp(App[int]):
                 pass
             if worker.is_cancelled:
                 return
+            self._poll_now_from_thread()
             time.sleep(1.0)
+
+    def _poll_now_from_thread(self) -> None:
+        """The events stream ended: poll at once, so a daemon that went away shows within a second."""
+        try:
+            self.call_from_thread(self.request_refresh, KINDS, full=True)
+        except RuntimeError:  # the app is shutting down
+            pass
 
     def _events_worker_self(self) -> Worker:
         from textual.worker import get_current_worker

@@ -159,10 +159,17 @@ class StatsCollector:
         self.peak_running = 0
 
     def _get_client(self):
+        # Never create the client under the lock: the factory negotiates the API
+        # version over the network, and the UI thread takes this lock in request().
         with self._lock:
-            if self._client is None:
-                self._client = self._client_factory()
-            return self._client
+            client = self._client
+        if client is None:
+            client = self._client_factory()
+            with self._lock:
+                if self._client is None:
+                    self._client = client
+                client = self._client
+        return client
 
     def request(self, container_ids: Iterable[str]) -> int:
         """Ask for a sample of each container; returns how many requests were started."""

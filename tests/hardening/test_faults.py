@@ -1,0 +1,154 @@
+"""Daemon faults, seen from a real pseudo-terminal.
+
+The app talks to the sandbox daemon through :class:`RecordingProxy`, which can
+drop every connection and refuse new ones (what a ``SIGKILL``-ed dockerd
+looks like to a client) or stop forwarding (a ``SIGSTOP``-ed one). The answers
+still come from the real daemon. The shared sandbox daemon itself is killed
+only by ``test_daemon_kill.py``, when explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import RUN_ID
+from tests.hardening.terminal import RESTORED, PtyApp, dockscope_command
+from tests.support.proxy import RecordingProxy
+
+pytestmark = [pytest.mark.daemon, pytest.mark.slow]
+
+CONNECTED = re.compile(rb"(?<!dis)connected")
+DISCONNECTED = re.compile(rb"disconnected")
+STALE = re.compile(rb"stale")
+TIMEOUT = 4.0
+#: Run as ``nobody``, a user not in the docker group. It keeps only CAP_DAC_READ_SEARCH,
+#: so it can read the venv's interpreter (under /root here) but cannot open the socket
+#: (connect needs write permission, which that capability does not give).
+AS_NOBODY = [
+    "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+    "--inh-caps", "+dac_read_search", "--ambient-caps", "+dac_read_search",
+]
+
+
+@pytest.fixture
+def proxy(docker_host):
+    with RecordingProxy(docker_host) as running:
+        yield running
+
+
+@pytest.fixture
+def app(proxy):
+    with PtyApp(["--pane", "containers", "--timeout", str(TIMEOUT)], env={"DOCKER_HOST": proxy.url}) as running:
+        assert running.wait_for(CONNECTED, timeout=15) is not None, running.text()[-2000:]
+        assert running.wait_for(b"Name", timeout=5) is not None
+        running.wait_quiet(0.3)
+        yield running
+
+
+def seconds_until(app: PtyApp, pattern, timeout: float) -> float | None:
+    """Seconds from now until ``pattern`` is drawn (None: not within ``timeout``)."""
+    start, began = app.mark(), time.monotonic()
+    if app.wait_for(pattern, timeout=timeout, start=start) is None:
+        return None
+    return time.monotonic() - began
+
+
+def assert_quits_cleanly(app: PtyApp) -> None:
+    code = app.quit()
+    assert code == 0
+    output = bytes(app.output)
+    assert b"Traceback" not in output
+    for sequence in RESTORED:
+        assert output.rfind(sequence) > output.rfind(b"\x1b[?1049h")
+
+
+def test_killed_daemon_banner_stale_reconnect_and_since(base_image, client, labels, proxy: RecordingProxy, app: PtyApp) -> None:
+    killed_at = time.time()
+    start = app.mark()
+    proxy.kill()
+    assert app.wait_for(DISCONNECTED, timeout=2.0, start=start) is not None, "no disconnected banner within 2 s"
+    assert app.wait_for(STALE, timeout=1.0, start=start) is not None, "data not marked stale"
+
+    name = f"t{RUN_ID}-gap-{int(killed_at)}"
+    created = client.create_container(base_image, command=["true"], name=name, labels=labels)
+    try:
+        time.sleep(1.0)
+        proxy.clear()
+        back_at = time.monotonic()
+        start = app.mark()
+        proxy.restart()
+        assert app.wait_for(CONNECTED, timeout=5.0, start=start) is not None, "no reconnect within 5 s"
+        assert app.wait_for(name.encode(), timeout=5.0, start=start) is not None, "container made during the gap not shown"
+        assert _wait_events_since(proxy, back_at, killed_at), "events not resumed with since= covering the gap"
+        assert app.running()
+    finally:
+        client.remove_container(created["Id"], force=True)
+    assert_quits_cleanly(app)
+
+
+def _wait_events_since(proxy: RecordingProxy, after: float, killed_at: float, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for request in proxy.requests_since(after):
+            if request.endpoint == "/events":
+                since = parse_qs(urlsplit(request.path).query).get("since")
+                if since and float(since[0]) <= killed_at + 0.5:
+                    return True
+        time.sleep(0.1)
+    return False
+
+
+def test_hung_daemon_times_out_and_keys_still_work(app: PtyApp, proxy: RecordingProxy) -> None:
+    """While a call hangs, keys are answered; the call fails at the timeout; the app recovers."""
+    proxy.pause()
+    start, paused_at = app.mark(), time.monotonic()
+    app.press("r")
+    for key, drawn in (("i", b"Tags"), ("c", b"Name")):
+        app.press(key)
+        took = seconds_until(app, drawn, timeout=1.5)
+        assert took is not None, f"key {key} not answered while the daemon hangs"
+    assert time.monotonic() - paused_at < TIMEOUT, "the keys were only answered after the call gave up"
+    assert app.wait_for(DISCONNECTED, timeout=TIMEOUT + 2, start=start) is not None, "a hung daemon never showed as disconnected"
+    assert app.wait_for(b"timed out", timeout=1, start=start) is not None, "the banner does not say the daemon timed out"
+    proxy.resume()
+    assert app.wait_for(CONNECTED, timeout=5.0, start=app.mark()) is not None, "no recovery after the daemon resumed"
+    assert_quits_cleanly(app)
+
+
+@pytest.mark.parametrize("case", ["missing", "refused", "denied", "hung"])
+def test_start_failures_say_why_and_exit_2(case: str, docker_host: str, tmp_path) -> None:
+    host, prefix, expected = docker_host, [], ""
+    proxy = None
+    if case == "missing":
+        host, expected = f"unix://{tmp_path}/nothing.sock", "no socket at"
+    elif case == "refused":
+        proxy = RecordingProxy(docker_host, str(tmp_path / "dead.sock")).start()
+        proxy.kill()
+        host, expected = proxy.url, "connection refused"
+    elif case == "denied":
+        prefix, expected = AS_NOBODY, "permission denied"
+    else:
+        proxy = RecordingProxy(docker_host).start()
+        proxy.pause()
+        host, expected = proxy.url, "did not answer within 1 s"
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            prefix + dockscope_command() + ["--timeout", "1"],
+            env={**os.environ, "DOCKER_HOST": host, "HOME": "/nonexistent"},
+            capture_output=True, text=True, timeout=20, cwd="/",
+        )
+    finally:
+        if proxy is not None:
+            proxy.close()
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 8
+
