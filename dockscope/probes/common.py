@@ -28,6 +28,25 @@ def size(value: int | None) -> str:
     return f"{value} B"
 
 
+def last_exit_code(context: ProbeContext, container: Container) -> int | None:
+    """Exit code of the last run.
+
+    A container in a restart loop is often caught running (the next run) or
+    inspected a moment after it was listed, so for running and restarting
+    containers the last ``die`` event (which carries ``exitCode``) wins, then
+    the list's "Restarting (N)"; otherwise inspect's exit code.
+    """
+    if container.state in ("running", "restarting"):
+        for event in reversed(context.events):
+            if event.actor_id == container.id and event.action == "die" and (event.attribute("exitCode") or "").isdigit():
+                return int(event.attribute("exitCode") or 0)
+    if container.state == "restarting" and container.status.startswith("Restarting ("):
+        head = container.status[len("Restarting (") :].split(")", 1)[0]
+        if head.lstrip("-").isdigit():
+            return int(head)
+    return container.exit_code
+
+
 def container_object(container: Container) -> str:
     return f"container {container.name}"
 

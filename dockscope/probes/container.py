@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 from dockscope.engine.model import Container
-from dockscope.probes.common import container_object, log_evidence, q, running_services, size
+from dockscope.probes.common import container_object, last_exit_code, log_evidence, q, running_services, size
 from dockscope.probes.exitcodes import exit_code_meaning
 from dockscope.probes.model import Evidence, Hit, ProbeContext, probe
 
@@ -17,8 +17,8 @@ SERVICE_POLICIES = ("always", "unless-stopped", "on-failure")
 SOCKET_NAMES = ("docker.sock", "containerd.sock", "podman.sock", "dockershim.sock")
 
 
-def _exit_evidence(container: Container) -> Evidence:
-    code = container.exit_code if container.exit_code is not None else 0
+def _exit_evidence(context: ProbeContext, container: Container) -> Evidence:
+    code = last_exit_code(context, container) or 0
     oom = bool(container.detail and container.detail.oom_killed)
     return Evidence(container_object(container), "State.ExitCode", f"{code}: {exit_code_meaning(code, oom)}")
 
@@ -38,7 +38,7 @@ def restart_loop(context: ProbeContext) -> Iterator[Hit]:
             Evidence(container_object(container), "State.Status", container.state),
             Evidence(container_object(container), "RestartCount", str(count)),
             Evidence(container_object(container), "HostConfig.RestartPolicy.Name", policy),
-            _exit_evidence(container),
+            _exit_evidence(context, container),
             Evidence(container_object(container), "die events (last hour)", str(_die_events(context, container))),
         ) + log_evidence(context, container)
         yield Hit(
@@ -60,7 +60,7 @@ def oom_killed(context: ProbeContext) -> Iterator[Hit]:
         limit = container.detail.memory_limit
         evidence = (
             Evidence(container_object(container), "State.OOMKilled", "true"),
-            _exit_evidence(container),
+            _exit_evidence(context, container),
             Evidence(container_object(container), "HostConfig.Memory", size(limit) if limit else "0 (no limit: the host ran out)"),
         ) + log_evidence(context, container)
         yield Hit(
@@ -86,7 +86,7 @@ def failed_exit(context: ProbeContext) -> Iterator[Hit]:
         yield Hit(
             "error" if code in (125, 126, 127, 139) else "warning",
             f"{container.name} exited with code {code}: {exit_code_meaning(code, False)}",
-            (_exit_evidence(container), Evidence(container_object(container), "State.FinishedAt", detail.finished_at if detail else "?"))
+            (_exit_evidence(context, container), Evidence(container_object(container), "State.FinishedAt", detail.finished_at if detail else "?"))
             + log_evidence(context, container),
             confirm=f"docker logs --tail 50 {q(container.name)}",
             object=container.name,
@@ -119,7 +119,7 @@ def start_failed(context: ProbeContext) -> Iterator[Hit]:
         yield Hit(
             "error",
             f"{container.name} failed to start: {start_failure_cause(error)}",
-            (Evidence(container_object(container), "State.Error", error), _exit_evidence(container),
+            (Evidence(container_object(container), "State.Error", error), _exit_evidence(context, container),
              Evidence(container_object(container), "Config.Cmd", " ".join(container.detail.entrypoint + container.detail.cmd))),
             confirm=f"docker inspect -f '{{{{.State.Error}}}}' {q(container.name)}",
             fix=f"docker start -a {q(container.name)}",

@@ -93,7 +93,7 @@ def diagnosis_text(diagnosis: Diagnosis) -> Text:
             _evidence_lines(text, item, "")
     text.append("\n\nNext commands", style="bold underline")
     for command in diagnosis.commands:
-        text.append("\n$ ", style="dim")
+        text.append("\n› ", style="dim")
         text.append(clean(command), style="cyan")
     for error in diagnosis.errors:
         text.append(f"\nprobe {error.probe} failed: ", style="red")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dockscope.engine.model import Container
 from dockscope.probes import Evidence, Finding, ProbeContext, ProbeError, exit_code_meaning, run_probes, severity_rank
 from dockscope.probes import daemonlog
-from dockscope.probes.common import size
+from dockscope.probes.common import last_exit_code, size
 from dockscope.troubleshoot.tree import Choice, Symptom, symptom
 
 #: Daemon log lines shown around the moment a container started or stopped.
@@ -83,8 +83,8 @@ def container_facts(context: ProbeContext, container: Container) -> tuple[Eviden
     label = f"container {container.name}"
     facts = [Evidence(label, "State", container.status or container.state)]
     detail = container.detail
-    if container.exit_code is not None:
-        code = container.exit_code
+    code = last_exit_code(context, container)
+    if code is not None:
         facts.append(Evidence(label, "ExitCode", f"{code}: {exit_code_meaning(code, bool(detail and detail.oom_killed))}"))
     if detail is not None:
         facts += [
