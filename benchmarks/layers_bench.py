@@ -189,9 +189,14 @@ def report(args) -> list[str]:
 
 def measure(args, api, image: str, twin: str, build_seconds: float) -> list[str]:
     size = api.inspect_image(image)["Size"]
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     host = os.environ["DOCKER_HOST"]
-    floor = [timed_shell(f"docker -H {host} save {image} | tar -t > /dev/null") for _ in range(args.runs)]
-    figures = {s: [run_child(s, image) for _ in range(args.runs)] for s in ("overlay2", "stream")}
+    floor: list[float] = []
+    figures: dict[str, list[dict]] = {"overlay2": [], "stream": []}
+    for _ in range(args.runs):  # interleaved, so a burst of load elsewhere hits all alike
+        floor.append(timed_shell(f"docker -H {host} save {image} | tar -t > /dev/null"))
+        for source, runs in figures.items():
+            runs.append(run_child(source, image))
     baseline = run_child("baseline", image)
     dive = find_dive()
     dive_times = (timed_dive(dive, image), timed_dive(dive, twin)) if dive else (None, None)
@@ -199,7 +204,7 @@ def measure(args, api, image: str, twin: str, build_seconds: float) -> list[str]
     lines = [
         f"# Layer analysis benchmark ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; load average before the runs: {load}",
         "",
         f"Image: {size / 1e6:.0f} MB, {sample['layers']} layers, {sample['files']} layer entries; "
         f"{CHANGED} files overwritten and {CHANGED} deleted one by one in layer 6 "
