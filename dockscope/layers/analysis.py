@@ -19,7 +19,7 @@ remove them from the base.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dockscope.layers.model import (
@@ -84,29 +84,30 @@ class _Stack:
             node = child
         return node, parts[-1]
 
-    def _discard(self, node: _Node, layer: int) -> int:
-        """Record every copy under ``node`` (itself included) as hidden by ``layer``."""
-        removed = 0
+    @staticmethod
+    def _subtree(node: _Node) -> Iterator[_Node]:
         pending = [node]
         while pending:
             current = pending.pop()
             if current.is_dir:
                 pending.extend(current.children.values())
-            elif current.cost:
-                self.wasted.append(WastedCopy(current.entry.path, current.cost, current.layer, layer))
-                removed += current.cost
-        return removed
+            yield current
+
+    def _hide(self, node: _Node, layer: int) -> int:
+        """Record the copy at ``node`` (if any) as wasted, hidden by ``layer``; return its bytes."""
+        if node.cost:
+            self.wasted.append(WastedCopy(node.entry.path, node.cost, node.layer, layer))
+        return node.cost
+
+    def _discard(self, node: _Node, layer: int) -> int:
+        """Hide every copy under ``node`` (itself included); return their bytes."""
+        return sum(self._hide(current, layer) for current in self._subtree(node))
 
     def _remove(self, parent: _Node, name: str, layer: int) -> None:
-        node = parent.children.pop(name)
-        pending = [node]
-        while pending:
-            current = pending.pop()
-            if current.is_dir:
-                pending.extend(current.children.values())
-            elif current.cost:
-                self.wasted.append(WastedCopy(current.entry.path, current.cost, current.layer, layer))
-            self.changes.append(FileChange(current.entry.path, ChangeKind.REMOVED, current.entry.kind, 0, current.cost))
+        """Delete ``name`` and everything under it, one REMOVED change per path."""
+        for current in self._subtree(parent.children.pop(name)):
+            removed = self._hide(current, layer)
+            self.changes.append(FileChange(current.entry.path, ChangeKind.REMOVED, current.entry.kind, 0, removed))
 
     def find(self, path: str) -> tuple[_Node | None, str]:
         """The existing directory node holding ``path`` (None if missing) and its name."""

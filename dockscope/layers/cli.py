@@ -17,7 +17,7 @@ from dockscope.layers.diff import diff_images
 from dockscope.layers.model import ImageAnalysis
 from dockscope.layers.report import analysis_json, analysis_text, diff_json, diff_text, safe
 from dockscope.layers.sizes import format_size, parse_size
-from dockscope.layers.source import SOURCES, LayersError, analyze_image, local_images
+from dockscope.layers.source import SOURCES, LayersError, Progress, analyze_image, local_images
 
 #: ``--ci`` alone checks this efficiency.
 DEFAULT_MIN_EFFICIENCY = 0.9
@@ -96,6 +96,19 @@ def ci_failures(analysis: ImageAnalysis, min_efficiency: float | None, max_waste
     return reasons
 
 
+def _progress_printer():
+    """A progress callback writing one updating line to stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(progress: Progress) -> None:
+        share = f"{progress.done / progress.total:4.0%}" if progress.total else format_size(progress.done)
+        end = "\n" if progress.total and progress.done >= progress.total else ""
+        print(f"\r{progress.stage}: {share}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
 def _error(message: str) -> int:
     print(f"dockscope: {safe(message)}", file=sys.stderr)
     return 2
@@ -107,7 +120,7 @@ def run_layers(client, args: argparse.Namespace) -> int:
     if thresholds and not args.ci:
         return _error("--min-efficiency and --max-wasted need --ci")
     try:
-        analysis = analyze_image(client, args.image, source=args.source)
+        analysis = analyze_image(client, args.image, source=args.source, progress=_progress_printer())
     except LayersError as error:
         return _error(str(error))
     min_efficiency = args.min_efficiency
@@ -133,8 +146,8 @@ def run_diff(client, args: argparse.Namespace) -> int:
     """Run ``dockscope diff``; returns the exit code."""
     try:
         others = local_images(client)
-        a = analyze_image(client, args.image_a, source=args.source, others=others)
-        b = analyze_image(client, args.image_b, source=args.source, others=others)
+        a = analyze_image(client, args.image_a, source=args.source, others=others, progress=_progress_printer())
+        b = analyze_image(client, args.image_b, source=args.source, others=others, progress=_progress_printer())
     except LayersError as error:
         return _error(str(error))
     diff = diff_images(a, b)

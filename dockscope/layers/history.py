@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from dockscope.layers.model import HistoryEntry
 

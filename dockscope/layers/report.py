@@ -7,8 +7,6 @@ through :func:`safe` before it is printed; JSON output relies on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from dockscope.layers.model import (
     ChangeKind,
     Efficiency,
@@ -177,8 +175,3 @@ def diff_json(diff: ImageDiff) -> dict:
         ],
         "summary": diff.summary,
     }
-
-
-def join(lines: Iterable[str]) -> str:
-    """Lines to one printable string."""
-    return "\n".join(lines)

@@ -126,8 +126,9 @@ class Prefetcher:
             yield item
 
     def close(self) -> None:
+        """Stop reading; the thread ends after the chunk it is waiting for."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout=1.0)
 
 
 def _normal(name: str) -> str:
