@@ -77,8 +77,12 @@ def inspect_image(client, ref: str) -> dict:
 
 
 def is_local(client) -> bool:
-    """Whether the client talks to a daemon over a unix socket (so paths are ours)."""
-    return str(getattr(client, "base_url", "")).startswith("http+docker://")
+    """Whether the client talks to a daemon over a unix socket (so its paths are ours).
+
+    docker-py names a unix socket ``http+docker://localhost``; ssh, tcp and
+    named pipes get other base URLs.
+    """
+    return getattr(client, "base_url", "") == "http+docker://localhost"
 
 
 def overlay_reason(client, inspect: Mapping) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 
 import pytest
 
@@ -14,6 +15,7 @@ from dockscope.layers.source import (
     ImageNotFound,
     SourceUnavailable,
     analyze_image,
+    is_local,
     local_images,
 )
 
@@ -154,8 +156,17 @@ def test_unknown_image(layers_client):
         analyze_image(layers_client, "dockscope-test-layers/does-not-exist:nope", others={})
 
 
-def test_overlay2_unavailable_for_a_remote_looking_client(layers_client, images, others, monkeypatch):
-    monkeypatch.setattr(layers_client, "base_url", "https://remote.invalid:2376")
-    with pytest.raises(SourceUnavailable):
+def test_overlay2_is_refused_when_the_daemon_is_not_local(layers_client, images, others, monkeypatch):
+    # docker-py's base URL for ssh; the inspect still reaches the sandbox socket
+    # through the client's unix adapter, only the overlay2 shortcut is refused.
+    monkeypatch.setattr(layers_client, "base_url", "http+docker://ssh")
+    with pytest.raises(SourceUnavailable, match="not local"):
         analyze_image(layers_client, images.v1, source="overlay2", others=others)
-    assert analyze_image(layers_client, images.v1, others=others).source == "stream"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "local"),
+    [("http+docker://localhost", True), ("http+docker://ssh", False), ("https://10.0.0.5:2376", False)],
+)
+def test_is_local(base_url, local):
+    assert is_local(types.SimpleNamespace(base_url=base_url)) is local
