@@ -17,7 +17,7 @@ import tarfile
 import pytest
 
 from dockscope.layers.model import FileEntry, Kind
-from dockscope.layers.stream import ChunkReader, StreamFormatError, read_layer_tar, read_stream_layers
+from dockscope.layers.stream import ChunkReader, Prefetcher, StreamFormatError, read_layer_tar, read_stream_layers
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, link: str = "", mode: int = 0o644):
@@ -172,3 +172,30 @@ def test_cancel_stops_the_read():
 
     with pytest.raises(Stop):
         read_stream_layers(chunks(data), on_bytes=lambda n: check())
+
+
+def test_prefetcher_passes_chunks_and_errors_through():
+    assert list(Prefetcher(iter([b"a", b"b", b"c"]), depth=1)) == [b"a", b"b", b"c"]
+
+    def failing():
+        yield b"a"
+        raise OSError("connection reset")
+
+    with pytest.raises(OSError, match="connection reset"):
+        list(Prefetcher(failing()))
+
+
+def test_prefetcher_close_stops_reading_and_closes_the_source():
+    closed = []
+
+    def endless():
+        try:
+            while True:
+                yield b"x" * 10
+        finally:
+            closed.append(True)
+
+    prefetcher = Prefetcher(endless(), depth=2)
+    assert next(iter(prefetcher)) == b"x" * 10
+    prefetcher.close()
+    assert closed == [True]
