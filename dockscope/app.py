@@ -60,6 +60,8 @@ class DockscopeApp(App[int]):
         Binding("v", "show_pane('volumes')", "Volumes"),
         Binding("l", "show_pane('daemon_logs')", "Daemon log"),
         Binding("w", "troubleshoot", "Troubleshoot"),
+        Binding("g", "relations", "Go to related"),
+        Binding("escape", "back", "Back", show=False),
         Binding("r", "refresh", "Refresh"),
         Binding("q", "quit", "Quit"),
     ]
@@ -90,6 +92,8 @@ class DockscopeApp(App[int]):
         self._last_event_time: float | None = None
         self._events_stream = None
         self._status_error = ""
+        #: Where linked navigation came from: (pane id, selection) pairs; Escape pops one.
+        self.nav_stack: list[tuple[str, Selection | None]] = []
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -317,9 +321,42 @@ class DockscopeApp(App[int]):
             self.push_screen(WizardScreen(self.snapshot, self.session, daemon_log=self.daemon_log))
 
     def on_open_pane(self, message: OpenPane) -> None:
-        if message.selection is not None:
-            self.selection = message.selection
-        self.action_show_pane(message.pane_id)
+        self.follow_link(message.pane_id, message.selection)
+
+    @property
+    def current_pane(self) -> str:
+        return str(self.base_screen.query_one(ContentSwitcher).current)
+
+    def follow_link(self, pane_id: str, selection: Selection | None) -> None:
+        """Go to ``pane_id`` (on ``selection``), remembering where we were for Escape."""
+        self.nav_stack.append((self.current_pane, self.selection))
+        if selection is not None:
+            self.selection = selection
+        self.action_show_pane(pane_id)
+
+    def action_back(self) -> None:
+        """Return to where the last followed link was taken from."""
+        if not self.nav_stack:
+            return
+        pane_id, selection = self.nav_stack.pop()
+        if selection is not None:
+            self.selection = selection
+        self.action_show_pane(pane_id)
+
+    def action_relations(self) -> None:
+        """The tree around the selection; choosing a node follows that link."""
+        from dockscope.panes.base import PANES
+        from dockscope.screens.relations import RelationsScreen
+
+        if self.snapshot is None or self.selection is None or isinstance(self.screen, RelationsScreen):
+            return
+
+        def go(destination: tuple[str, Selection] | None) -> None:
+            if destination is not None:
+                self.follow_link(*destination)
+
+        layers = "layers" if "layers" in PANES else None
+        self.push_screen(RelationsScreen(self.snapshot, self.selection, layers_pane=layers), go)
 
     def on_object_selected(self, message: ObjectSelected) -> None:
         self.selection = message.selection

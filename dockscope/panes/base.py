@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.console import RenderableType
+from rich.style import Style
 from textual.widget import Widget
 from textual.widgets import DataTable
 
 from dockscope.engine.model import HostSnapshot
+from dockscope.engine.relations import related_keys
 from dockscope.ui.messages import ObjectSelected, Selection
 
 #: pane id -> pane class, filled by :func:`register`.
@@ -53,12 +55,17 @@ class KeyedTable(DataTable):
     widths survive every refresh.
     """
 
+    COMPONENT_CLASSES = {"keyedtable--related"}
+
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
+    KeyedTable > .keyedtable--related { background: $accent 25%; text-style: bold; }
     """
 
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        #: Rows related to the selection in another pane, drawn highlighted.
+        self.related_keys: frozenset[str] = frozenset()
         self._column_spec = tuple(columns)
         self._cells: dict[str, tuple[RenderableType, ...]] = {}
         self.sort_column: str | None = None
@@ -147,6 +154,27 @@ class KeyedTable(DataTable):
         return (False, str(getattr(cell, "plain", cell)).lower(), position.get(row_key, 0))
 
 
+    def set_related(self, keys: frozenset[str]) -> None:
+        """Highlight the rows with these keys (the relations of another pane's selection)."""
+        if keys == self.related_keys:
+            return
+        self.related_keys = keys
+        self._update_count += 1  # the row render cache is keyed by this counter
+        self.refresh()
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        style = super()._get_row_style(row_index, base_style)
+        if row_index < 0 or not self.related_keys:
+            return style
+        try:
+            key = self.ordered_rows[row_index].key.value
+        except IndexError:  # the table shrank between layout and render
+            return style
+        if key in self.related_keys:
+            return style + self.get_component_rich_style("keyedtable--related")
+        return style
+
+
 def _same(before: RenderableType, after: RenderableType) -> bool:
     """Equality that also sees a change of style (rich's Text.__eq__ ignores it)."""
     if hasattr(before, "plain") and hasattr(after, "plain"):
@@ -186,8 +214,17 @@ class TablePane(Pane):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if event.row_key.value is not None:
+        # A hidden pane's cursor moves when its rows change: that is not the user choosing.
+        if event.row_key.value is not None and self.display:
             self.post_message(ObjectSelected(Selection(self.kind, event.row_key.value)))
+
+    def show_selection(self, selection: Selection | None) -> None:
+        """Highlight the rows related to an object selected in another pane."""
+        snapshot = getattr(self.app, "snapshot", None)
+        keys: frozenset[str] = frozenset()
+        if selection is not None and snapshot is not None and selection.kind != self.kind:
+            keys = related_keys(snapshot, selection.kind, selection.key, self.kind)
+        self.table.set_related(keys)
 
     def select(self, selection: Selection) -> bool:
         if selection.kind != self.kind:

@@ -81,7 +81,7 @@ def volume_detail(volume: Volume, snapshot: HostSnapshot) -> Text:
 
 def writes_text(reports: tuple[UnprotectedWrites, ...] | None) -> Text:
     if reports is None:
-        return Text("w: look for running containers writing outside any volume", style="dim", end="")
+        return Text("o: look for running containers writing outside any volume", style="dim", end="")
     if not reports:
         return Text("no running container writes outside its volumes", style="green", end="")
     text = Text("Data that will not survive docker rm:", style="bold yellow", end="")
@@ -121,7 +121,7 @@ class VolumesPane(TablePane):
     BINDINGS = [
         Binding("s", "sizes", "Sizes"),
         Binding("b", "toggle_binds", "Bind mounts"),
-        Binding("w", "check_writes", "Writes outside volumes"),
+        Binding("o", "check_writes", "Writes outside volumes"),
         Binding("d", "remove", "Remove orphaned"),
         Binding("p", "prune", "Prune orphaned"),
     ]

@@ -54,7 +54,7 @@ async def test_writes_outside_volumes_are_reported(make_app, vollab):
     app = make_app(start_pane="volumes", events=False)
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await _open(pilot, app, vollab)
-        await pilot.press("w")
+        await pilot.press("o")
         await until(pilot, lambda: pane.write_reports is not None, timeout=60)
         names = {r.name: r for r in pane.write_reports}
         assert f"{vollab.prefix}writer" in names and names[f"{vollab.prefix}writer"].growing
