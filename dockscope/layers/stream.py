@@ -1,10 +1,11 @@
 """The portable source: read a ``docker save`` stream, headers only.
 
 The archive comes from ``GET /images/{name}/get`` and is read once, front to
-back, with :mod:`tarfile` in stream mode (``r|``): each layer tar nested in it
-is opened in stream mode as well and only its headers are parsed; file
-contents are skipped as they pass. Nothing is written to disk and no file
-content is kept. Two layouts exist:
+back, with :mod:`tarfile` in stream mode (``r|``); each layer tar nested in it
+is read as it passes by :mod:`dockscope.layers.tarheaders`, headers only, its
+file contents skipped. Nothing is written to disk and no file content is
+kept. A thread reads ahead a few chunks so the daemon never waits on the
+parser. Two layouts exist:
 
 * legacy (dockerd < 25): ``<v1 id>/layer.tar``, ``<image id>.json`` and a
   ``manifest.json`` that comes *last*, so layers are kept by member name
@@ -34,7 +35,7 @@ from dockscope.layers.tarheaders import Header, TarFormatError, iter_headers
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 
-#: Buffer of the outer and inner stream readers.
+#: Buffer of tarfile's stream reader over the whole archive.
 BUFFER = 64 * 1024
 #: Buffer over one member of the archive (a layer tar), so header reads and skips rarely reach tarfile.
 MEMBER_BUFFER = 256 * 1024
@@ -280,7 +281,7 @@ def layers_from_archive(archive: SaveArchive, diff_ids: list[str] | None = None)
         raise StreamFormatError(f"layer {missing[0]} is named by the manifest but not in the archive")
     ids = list((config.get("rootfs") or {}).get("diff_ids") or diff_ids or [])
     if len(ids) != len(names):
-        ids = [f"layer-{i}" for i in range(len(names))] if not diff_ids else list(diff_ids)
+        raise StreamFormatError(f"{len(names)} layers in the archive for {len(ids)} diff ids")
     return config, [RawLayer(diff_id, archive.layers[name]) for diff_id, name in zip(ids, names)]
 
 
