@@ -61,7 +61,7 @@ class DockscopeApp(App[int]):
         Binding("l", "show_pane('daemon_logs')", "Daemon log"),
         Binding("w", "troubleshoot", "Troubleshoot"),
         Binding("g", "relations", "Go to related"),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape,backspace", "back", "Back", show=False),
         Binding("r", "refresh", "Refresh"),
         Binding("q", "quit", "Quit"),
     ]
