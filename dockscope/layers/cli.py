@@ -70,6 +70,9 @@ def add_layers_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --ci: judge only the layers above the base image",
     )
     parser.add_argument("--top", type=int, default=10, metavar="N", help="wasted files to list (default 10)")
+    parser.add_argument(
+        "--files", action="store_true", help="with --json: every path each layer adds, modifies or removes"
+    )
     _add_source(parser)
 
 
@@ -128,7 +131,7 @@ def run_layers(client, args: argparse.Namespace) -> int:
         min_efficiency = DEFAULT_MIN_EFFICIENCY
     reasons = ci_failures(analysis, min_efficiency, args.max_wasted, args.exclude_base) if args.ci else []
     if args.json:
-        document = analysis_json(analysis, top=args.top)
+        document = analysis_json(analysis, top=args.top, files=args.files)
         if args.ci:
             document["ci"] = {"passed": not reasons, "reasons": reasons}
         print(json.dumps(document, indent=2))

@@ -103,9 +103,16 @@ def _layer_json(layer: Layer, changes) -> dict:
     }
 
 
-def analysis_json(analysis: ImageAnalysis, top: int = 50) -> dict:
-    """The ``dockscope layers --json`` document."""
-    return {
+def _changes_json(changes) -> list[dict]:
+    return [
+        {"path": c.path, "change": c.change.value, "kind": c.kind.value, "size": c.size, "previous_size": c.previous_size}
+        for c in changes.changes
+    ]
+
+
+def analysis_json(analysis: ImageAnalysis, top: int = 50, files: bool = False) -> dict:
+    """The ``dockscope layers --json`` document; ``files`` adds every change of every layer."""
+    document = {
         "ref": analysis.ref,
         "image_id": analysis.image_id,
         "tags": list(analysis.tags),
@@ -121,6 +128,10 @@ def analysis_json(analysis: ImageAnalysis, top: int = 50) -> dict:
             for f in analysis.top_wasted[:top]
         ],
     }
+    if files:
+        for layer_document, changes in zip(document["layers"], analysis.changes):
+            layer_document["changes"] = _changes_json(changes)
+    return document
 
 
 def _pair_row(pair: LayerPair) -> str:

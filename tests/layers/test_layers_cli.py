@@ -43,6 +43,16 @@ def test_layers_json(layers_client, images, capsys):
     assert document["efficiency_without_base"]["written_bytes"] == 109_100
     assert document["top_wasted"][0] == {"path": "/data/big", "wasted_bytes": 100_000, "copies": 1, "layers": [2]}
     assert [layer["removed"]["bytes"] for layer in document["layers"]] == [0, 0, 0, 101_000]
+    assert "changes" not in document["layers"][0]
+
+
+@pytest.mark.daemon
+def test_layers_json_with_files(layers_client, images, capsys):
+    code, out, _ = layers(layers_client, capsys, images.v1, "--json", "--files")
+    changes = {c["path"]: c for c in json.loads(out)["layers"][3]["changes"]}
+    assert code == 0
+    assert changes["/data/big"] == {"path": "/data/big", "change": "removed", "kind": "file", "size": 0, "previous_size": 100_000}
+    assert changes["/data/over"]["change"] == "modified"
 
 
 @pytest.mark.daemon
