@@ -143,10 +143,15 @@ def analyze_image(
     reason = overlay_reason(client, inspect) if source != "stream" else "stream requested"
     if source == "overlay2" and reason:
         raise SourceUnavailable(f"overlay2 source unavailable: {reason}")
-    if reason:
+    raws = None
+    if not reason:
+        try:
+            used, config, raws = "overlay2", _overlay_config(client, inspect), _read_overlay(inspect, report, check)
+        except OSError as error:  # a directory vanished or is not ours to read
+            if source == "overlay2":
+                raise SourceUnavailable(f"overlay2 source failed: {error}") from error
+    if raws is None:
         used, config, raws = "stream", *_read_stream(client, inspect, report, check)
-    else:
-        used, config, raws = "overlay2", _overlay_config(client, inspect), _read_overlay(inspect, report, check)
     check()
     history = _history(client, inspect, config, raws)
     if others is None:
@@ -185,7 +190,10 @@ def _read_stream(client, inspect: Mapping, report: ProgressCallback, check) -> t
             done = min(seen[0], total) if total else seen[0]
             report(Progress("reading the image stream", done, total, "bytes"))
 
-    chunks = Prefetcher(client.get_image(inspect["Id"]))
+    try:
+        chunks = Prefetcher(client.get_image(inspect["Id"]))
+    except docker.errors.APIError as error:
+        raise LayersError(f"the daemon did not export the image: {error.explanation or error}") from error
     try:
         config, raws = read_stream_layers(chunks, list(inspect["RootFS"]["Layers"]), on_bytes, check)
     except (StreamFormatError, tarfile.TarError) as error:

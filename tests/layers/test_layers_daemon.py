@@ -170,3 +170,15 @@ def test_overlay2_is_refused_when_the_daemon_is_not_local(layers_client, images,
 )
 def test_is_local(base_url, local):
     assert is_local(types.SimpleNamespace(base_url=base_url)) is local
+
+
+def test_an_unreadable_layer_directory_falls_back_to_the_stream(layers_client, images, others, monkeypatch):
+    from dockscope.layers import source as source_module
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError("a layer directory vanished")
+
+    monkeypatch.setattr(source_module, "read_overlay_layers", vanished)
+    assert analyze_image(layers_client, images.v2, others=others).source == "stream"
+    with pytest.raises(SourceUnavailable, match="vanished"):
+        analyze_image(layers_client, images.v2, source="overlay2", others=others)
