@@ -1,0 +1,123 @@
+"""Pilot walks over every link (container, image, layers, network, volume) and back, and the highlights."""
+
+from __future__ import annotations
+
+import time
+
+from rich.style import Style
+
+from dockscope.panes.base import KeyedTable, TablePane
+from dockscope.screens.relations import RelationsScreen
+from dockscope.ui.messages import OpenPane, Selection
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+def _pane(app, pane_id: str) -> TablePane:
+    return app.query_one(f"#{pane_id}", TablePane)
+
+
+async def _start(pilot, app, world, pane_id: str, selection: Selection) -> None:
+    await until(pilot, lambda: app.snapshot is not None and world.b in app.snapshot.container_by_id and world.volume in app.snapshot.volume_by_name)
+    app.action_show_pane(pane_id)
+    await until(pilot, lambda: _pane(app, pane_id).select(selection) and app.selection == selection)
+
+
+def _node(screen: RelationsScreen, wanted):
+    pending = [screen.tree.root]
+    while pending:
+        node = pending.pop(0)
+        if node.data == wanted and node is not screen.tree.root:
+            return node
+        pending += list(node.children)
+    raise AssertionError(f"{wanted} not in the relations tree")
+
+
+async def _follow(pilot, app, target: Selection, pane_id: str) -> None:
+    """g, put the tree cursor on ``target``, Enter; then we are on it in its pane."""
+    await pilot.press("g")
+    await until(pilot, lambda: isinstance(app.screen, RelationsScreen))
+    screen = app.screen
+    screen.tree.move_cursor(_node(screen, target))
+    await pilot.press("enter")
+    await until(pilot, lambda: not isinstance(app.screen, RelationsScreen))
+    assert app.current_pane == pane_id
+    await until(pilot, lambda: _pane(app, pane_id).table.current_key == target.key and app.selection == target)
+
+
+async def _back(pilot, app, pane_id: str, selection: Selection, key: str = "escape") -> None:
+    await pilot.press(key)
+    await until(pilot, lambda: app.current_pane == pane_id and app.selection == selection)
+    await until(pilot, lambda: _pane(app, pane_id).table.current_key == selection.key)
+
+
+async def test_walk_every_link_and_back(make_app, world):
+    a, b = Selection("container", world.a), Selection("container", world.b)
+    network, volume, image = Selection("network", world.network), Selection("volume", world.volume), Selection("image", world.image)
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _start(pilot, app, world, "containers", a)
+        await _follow(pilot, app, image, "images")            # container -> image
+        await _follow(pilot, app, a, "containers")            # image -> containers
+        await _back(pilot, app, "images", image, "backspace")
+        await _back(pilot, app, "containers", a)
+        await _follow(pilot, app, network, "networks")        # container -> network
+        await _follow(pilot, app, b, "containers")            # network -> other container
+        await _back(pilot, app, "networks", network, "backspace")
+        await _back(pilot, app, "containers", a)
+        await _follow(pilot, app, volume, "volumes")          # container -> volume
+        await _follow(pilot, app, a, "containers")            # volume -> containers
+        await _back(pilot, app, "volumes", volume, "backspace")
+        await _back(pilot, app, "containers", a)
+        assert app.nav_stack == []
+        await pilot.press("escape")
+        assert app.current_pane == "containers", "Escape with nothing to return to stays"
+
+
+async def test_container_tree_reaches_other_containers_and_layers(make_app, world):
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _start(pilot, app, world, "containers", Selection("container", world.a))
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, RelationsScreen))
+        screen = app.screen
+        network_node = _node(screen, Selection("network", world.network))
+        assert any(child.data == Selection("container", world.b) for group in network_node.children for child in group.children)
+        layers = _node(screen, ("layers", world.image))
+        layers.expand()
+        await until(pilot, lambda: any("efficiency" in str(n.label) for n in layers.children), timeout=60)
+        assert any(str(n.label).startswith("#0") for n in layers.children)
+        assert screen.destination(("layers", world.image)) is None or screen.layers_pane
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, RelationsScreen))
+        assert app.current_pane == "containers"
+
+
+async def test_open_pane_message_is_a_link_too(make_app, world):
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _start(pilot, app, world, "containers", Selection("container", world.a))
+        app.post_message(OpenPane("volumes", Selection("volume", world.volume)))
+        await until(pilot, lambda: app.current_pane == "volumes" and _pane(app, "volumes").table.current_key == world.volume)
+        await _back(pilot, app, "containers", Selection("container", world.a))
+
+
+async def test_selection_highlights_related_rows_elsewhere(make_app, world):
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _start(pilot, app, world, "containers", Selection("container", world.a))
+        await until(pilot, lambda: _pane(app, "networks").table.related_keys == frozenset({world.network}))
+        assert _pane(app, "volumes").table.related_keys == frozenset({world.volume})
+        assert _pane(app, "images").table.related_keys == frozenset({world.image})
+        table: KeyedTable = _pane(app, "volumes").table
+        row = table.get_row_index(world.volume)
+        assert table._get_row_style(row, Style()).bgcolor is not None, "a related row is drawn highlighted"
+        app.action_show_pane("volumes")
+        await until(pilot, lambda: _pane(app, "volumes").select(Selection("volume", world.volume)) and app.selection == Selection("volume", world.volume))
+        await until(pilot, lambda: _pane(app, "containers").table.related_keys == frozenset({world.a}))
+        assert _pane(app, "volumes").table.related_keys == frozenset(), "the selecting pane itself is not highlighted"
