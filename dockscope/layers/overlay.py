@@ -4,7 +4,7 @@
 diff directory (``UpperDir``) and the ones below it (``LowerDir``, colon
 separated, top first). Each is the layer's content as overlayfs stores it:
 a deletion is a character device 0/0, an opaque directory carries the xattr
-``trusted.overlay.opaque=y``. Reading them needs no export at all.
+``trusted.overlay.opaque=y`` (``user.overlay.opaque`` when rootless). Reading them needs no export at all.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from dockscope.layers.model import FileEntry, Kind, RawLayer
 
-OPAQUE_XATTR = "trusted.overlay.opaque"
+#: Where overlayfs marks an opaque directory: ``trusted.*`` for a rootful
+#: daemon, ``user.*`` for a rootless one (overlay mounted with ``userxattr``).
+OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 
 #: How many entries are read between two looks at the cancel flag.
 CHECK_EVERY = 2048
@@ -50,12 +52,14 @@ def layer_dirs(inspect: Mapping) -> list[str]:
 
 
 def _is_opaque(path: str) -> bool:
-    try:
-        return os.getxattr(path, OPAQUE_XATTR, follow_symlinks=False) == b"y"
-    except OSError as error:
-        if error.errno in (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP):
-            return False
-        raise
+    for name in OPAQUE_XATTRS:
+        try:
+            if os.getxattr(path, name, follow_symlinks=False) == b"y":
+                return True
+        except OSError as error:
+            if error.errno not in (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+    return False
 
 
 def _kind_and_size(st: os.stat_result) -> tuple[Kind, int]:
