@@ -100,9 +100,11 @@ class RelationsScreen(ModalScreen[Destination | None]):
             group = groups.get(title)
             if group is None:
                 group = groups[title] = node.add(Text(title, style="cyan", end=""), expand=depth > 1)
-            child = group.add(describe(self.snapshot, link.kind, link.key), data=Selection(link.kind, link.key), expand=depth > 1)
+            label, data = describe(self.snapshot, link.kind, link.key), Selection(link.kind, link.key)
             if depth > 1:
-                self._fill(child, Selection(link.kind, link.key), depth - 1, seen)
+                self._fill(group.add(label, data=data, expand=True), data, depth - 1, seen)
+            else:
+                group.add_leaf(label, data=data)
         if selection.kind == "image":
             node.add(Text("layers", style="cyan", end=""), data=("layers", selection.key), allow_expand=True)
         if selection.kind == "container" and depth > 1:
