@@ -33,7 +33,7 @@ def wait_for(check: Callable[[], object], timeout: float = 30.0, what: str = "co
 def make_container(client, labels, base_image):
     """Factory: create (and by default start) a labelled container on the busybox image; returns its id."""
 
-    def factory(key: str, command, *, start: bool = True, image: str | None = None, healthcheck=None, ports=None, extra_labels=None, tty: bool = False, **host) -> str:
+    def factory(key: str, command, *, start: bool = True, image: str | None = None, healthcheck=None, ports=None, extra_labels=None, tty: bool = False, env=None, **host) -> str:
         host.setdefault("log_config", LOG_CONFIG)
         host.setdefault("mem_limit", "64m")
         created = client.create_container(
@@ -44,6 +44,7 @@ def make_container(client, labels, base_image):
             healthcheck=healthcheck,
             ports=ports,
             tty=tty,
+            environment=env,
             host_config=client.create_host_config(**host),
         )
         if start:
