@@ -41,6 +41,8 @@ STATS_SECONDS = 2.0
 #: Actions that change the host: hidden and refused under --read-only.
 WRITE_ACTIONS = frozenset({"start", "stop", "restart", "pause_toggle", "kill", "remove", "exec_shell", "prune"})
 STOPPED_STATES = ("exited", "dead", "created")
+#: Row keys of compose project headers (container ids are hex, so they never collide).
+GROUP_PREFIX = "group:"
 
 
 def parse_docker_time(value: str) -> float | None:
@@ -157,6 +159,17 @@ def sort_values(container: Container, sample: StatsSample | None) -> tuple:
         container.image.lower(),
         ", ".join(str(p) for p in container.ports if p.published) or None,
     )
+
+
+def group_cells(project: str, members: list[Container], width: int) -> tuple[Text, ...]:
+    """The header row of a compose project: its name, size and how many run."""
+    running = sum(1 for c in members if c.state == "running")
+    faulted = sum(1 for c in members if is_faulted(c))
+    title = Text("▾ ", style="bold cyan", end="") + safe(project, "bold cyan")
+    summary = Text(f"{len(members)} containers, {running} running", style="dim", end="")
+    if faulted:
+        summary.append(f", {faulted} faulted", style="bold red")
+    return (title, summary) + tuple(Text("", end="") for _ in range(width - 2))
 
 
 class ContainersTable(KeyedTable):
@@ -288,8 +301,18 @@ class ContainersPane(TablePane):
         return self._stats.latest(container_id) if self._stats is not None else None
 
     def rows(self, snapshot: HostSnapshot) -> dict[str, tuple[Text, ...]]:
+        """Container rows; in the natural order, a header row opens each compose project."""
         now = time.time()
-        return {c.id: container_cells(c, now, self._sample(c.id), c.id in self.marked) for c in self.visible_containers(snapshot)}
+        visible = self.visible_containers(snapshot)
+        grouped = self.table.sort_column is None
+        rows: dict[str, tuple[Text, ...]] = {}
+        for container in visible:
+            project = container.compose_project
+            if grouped and project and GROUP_PREFIX + project not in rows:
+                members = [c for c in visible if c.compose_project == project]
+                rows[GROUP_PREFIX + project] = group_cells(project, members, len(self.columns))
+            rows[container.id] = container_cells(container, now, self._sample(container.id), container.id in self.marked)
+        return rows
 
     def sort_values(self, snapshot: HostSnapshot) -> dict[str, tuple]:
         return {c.id: sort_values(c, self._sample(c.id)) for c in self.visible_containers(snapshot)}
@@ -374,7 +397,16 @@ class ContainersPane(TablePane):
             self._inspect_asked.update(wanted)
             self.app.request_refresh((), wanted)
 
+    @property
+    def current_container(self) -> str | None:
+        """The container id under the cursor (None on a project header)."""
+        key = self.table.current_key
+        return None if key is None or key.startswith(GROUP_PREFIX) else key
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if str(event.row_key.value).startswith(GROUP_PREFIX):
+            event.stop()
+            return
         super().on_data_table_row_highlighted(event)
         if self.snapshot is not None:
             self._show_strip()
@@ -386,7 +418,7 @@ class ContainersPane(TablePane):
         self.action_detail()
 
     def action_detail(self) -> None:
-        key = self.table.current_key
+        key = self.current_container
         if key is None:
             return
         from dockscope.panes.container_detail import ContainerDetailScreen
@@ -394,7 +426,7 @@ class ContainersPane(TablePane):
         self.app.push_screen(ContainerDetailScreen(key))
 
     def action_logs(self) -> None:
-        key = self.table.current_key
+        key = self.current_container
         if key is None:
             return
         from dockscope.panes.container_logs import ContainerLogsScreen
@@ -430,6 +462,7 @@ class ContainersPane(TablePane):
         ids = (None,) + self.table.column_ids
         column = ids[(ids.index(self.table.sort_column) + 1) % len(ids)]
         self.table.sort_by(column, self.table.sort_reverse)
+        self._resync()  # project headers only in the natural order
         label = dict(self.columns).get(column or "", "") if column else "natural (by project)"
         self.say(f"sorted by {label}{' (reversed)' if self.table.sort_reverse else ''}")
 
@@ -443,10 +476,9 @@ class ContainersPane(TablePane):
         self._resync()
 
     def action_mark(self) -> None:
-        key = self.table.current_key
-        if key is None:
-            return
-        self.marked ^= {key}
+        key = self.current_container
+        if key is not None:
+            self.marked ^= {key}
         self._resync()
         row = self.table.cursor_row
         if row + 1 < self.table.row_count:

@@ -43,8 +43,13 @@ async def wait_until(pilot, check, timeout: float = 20.0, what: str = "condition
         await pilot.pause(0.1)
 
 
-def row_keys(pane: ContainersPane) -> list[str]:
+def all_keys(pane: ContainersPane) -> list[str]:
     return [row.key.value for row in pane.table.ordered_rows]
+
+
+def row_keys(pane: ContainersPane) -> list[str]:
+    """Container rows only (no compose project header)."""
+    return [key for key in all_keys(pane) if not key.startswith("group:")]
 
 
 async def open_filtered(app, pilot, ids) -> ContainersPane:
@@ -67,7 +72,12 @@ async def test_filter_sort_and_faulted_only(make_app, trio) -> None:
         pane.apply_filter("([bad")
         assert "bad regex" in str(pane.query_one("#containers-message").render())
         assert set(row_keys(pane)) == set(trio.values())  # unchanged
-        await pilot.press("s")  # name
+        keys = all_keys(pane)
+        assert "group:plshop" in keys and keys.index("group:plshop") == keys.index(trio["alpha"]) - 1
+        header = [cell.plain for cell in pane.table.get_row("group:plshop")]
+        assert header[0] == "▾ plshop" and header[1].startswith("1 containers, 1 running")
+        await pilot.press("s")  # name: no project headers outside the natural order
+        assert "group:plshop" not in all_keys(pane)
         assert row_keys(pane) == [trio["alpha"], trio["bravo"], trio["charlie"]]
         await pilot.press("S")
         assert row_keys(pane) == [trio["charlie"], trio["bravo"], trio["alpha"]]
@@ -83,7 +93,7 @@ async def test_cursor_survives_refreshes_and_detail_masks_secrets(make_app, make
     app = make_app(start_pane="containers", events=False)
     async with app.run_test(size=(120, 30)) as pilot:
         pane = await open_filtered(app, pilot, trio)
-        pane.table.move_cursor(row=row_keys(pane).index(trio["alpha"]))
+        pane.table.move_cursor(row=all_keys(pane).index(trio["alpha"]))
         app.request_refresh(("containers",), full=True)
         await pilot.pause(1.0)
         assert pane.table.current_key == trio["alpha"]
@@ -136,7 +146,7 @@ async def test_read_only_hides_and_refuses_actions(make_app, trio, state) -> Non
     app = make_app(start_pane="containers", events=False, read_only=True)
     async with app.run_test(size=(200, 50)) as pilot:
         pane = await open_filtered(app, pilot, trio)
-        pane.table.move_cursor(row=row_keys(pane).index(trio["alpha"]))
+        pane.table.move_cursor(row=all_keys(pane).index(trio["alpha"]))
         footer_keys = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
         assert "x" not in footer_keys and "D" not in footer_keys and "L" in footer_keys
         for key in ("x", "D", "K", "R", "p", "e", "P", "u"):
