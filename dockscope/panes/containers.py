@@ -437,7 +437,7 @@ class ContainersPane(TablePane):
         box = self.query_one("#containers-filter", Input)
         box.add_class("shown")
         box.value = self.pattern.pattern if self.pattern else ""
-        box.focus()
+        self.app.set_focus(box)  # at once: keys typed right after "/" must not reach the table's actions
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "containers-filter":
@@ -445,7 +445,7 @@ class ContainersPane(TablePane):
         event.stop()
         if self.apply_filter(event.value):
             event.input.remove_class("shown")
-            self.table.focus()
+            self.app.set_focus(self.table)
 
     def apply_filter(self, text: str) -> bool:
         """Filter by a regex (case-insensitive); a bad regex changes nothing and says why."""
@@ -488,7 +488,7 @@ class ContainersPane(TablePane):
         box = self.query_one("#containers-filter", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
-            self.table.focus()
+            self.app.set_focus(self.table)
             return
         self.marked.clear()
         self.pattern = None
