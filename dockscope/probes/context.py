@@ -146,12 +146,16 @@ def _log_sizes(snapshot: HostSnapshot) -> dict[str, int]:
     return sizes
 
 
-def _image_efficiency(client, snapshot: HostSnapshot, focus: Sequence[str]) -> dict[str, tuple[float, int]]:
-    """Efficiency of a few images in use (the focus's first, then the smallest), read from overlay2 directories."""
+def _image_efficiency(client, snapshot: HostSnapshot, focus: Sequence[str], images: Sequence[str]) -> dict[str, tuple[float, int]]:
+    """Efficiency of the chosen images, then of a few in use (the focus's first, then the smallest).
+
+    Read from overlay2 directories: fast, but only for a local daemon.
+    """
     from dockscope.layers.source import LayersError, analyze_image
 
-    first = {snapshot.container_by_id[c].image_id for c in focus if c in snapshot.container_by_id}
-    in_use = sorted((i for i in snapshot.images if i.container_ids), key=lambda i: (i.id not in first, i.size))
+    first = set(images) | {snapshot.container_by_id[c].image_id for c in focus if c in snapshot.container_by_id}
+    candidates = (i for i in snapshot.images if i.container_ids or i.id in first)
+    in_use = sorted(candidates, key=lambda i: (i.id not in first, i.size))
     found = {}
     for image in in_use[: max(MAX_ANALYZED_IMAGES, len(first))]:
         try:
@@ -186,6 +190,7 @@ def gather_context(
     *,
     focus: Sequence[str] = (),
     inspect_all: bool = True,
+    images: Sequence[str] = (),
     daemon_log: str | None = None,
     env: Mapping[str, str] | None = None,
     analyze_images: bool = True,
@@ -199,6 +204,7 @@ def gather_context(
             logs are read and their images analysed before the others'.
         inspect_all: Inspect every container (doctor); else only the focus,
             the faulted and the running ones, at most :data:`MAX_INSPECTED`.
+        images: Image ids whose layer efficiency is read first (in use or not).
         daemon_log: The daemon log file (else ``DOCKSCOPE_DAEMON_LOG``).
         env: The client's environment (default ``os.environ``).
         analyze_images: Read the layer efficiency of a few images in use.
@@ -229,6 +235,6 @@ def gather_context(
         container_sizes=sizes,
         volume_sizes=volume_sizes,
         log_sizes=_log_sizes(snapshot) if local else {},
-        image_efficiency=_image_efficiency(client, snapshot, focus) if local and analyze_images else {},
+        image_efficiency=_image_efficiency(client, snapshot, focus, images) if local and analyze_images else {},
         data_root=_statvfs(snapshot) if local else None,
     )

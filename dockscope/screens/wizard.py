@@ -19,9 +19,10 @@ from textual.widgets import ContentSwitcher, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from dockscope.engine.model import Container, HostSnapshot
+from dockscope.engine.model import Container, HostSnapshot, Image
 from dockscope.engine.session import HostSession
 from dockscope.probes import Evidence, Finding
+from dockscope.probes.common import size
 from dockscope.probes.context import is_faulted
 from dockscope.textsafe import clean, clean_log_line
 from dockscope.troubleshoot import SYMPTOMS, Diagnosis, Question, Symptom, run_symptom, symptom
@@ -111,6 +112,13 @@ def container_option(container: Container) -> Option:
     return Option(prompt, id=container.id)
 
 
+def image_option(image: Image) -> Option:
+    prompt = Text(clean(image.display_name, limit=50), end="")
+    prompt.append(f"  {size(image.size)}", style="dim")
+    prompt.append(f"  {len(image.container_ids)} container(s)", style="dim")
+    return Option(prompt, id=image.id)
+
+
 class WizardScreen(Screen[None]):
     """Symptom -> questions -> checks -> the component to check, with evidence."""
 
@@ -189,6 +197,10 @@ class WizardScreen(Screen[None]):
     def _options(self, question: Question) -> list[Option]:
         if question.kind == "choice":
             return [Option(Text(choice.label), id=choice.id) for choice in question.choices]
+        if question.kind == "image":
+            images = [i for i in (self.snapshot.images if self.snapshot else ()) if not i.dangling]
+            images.sort(key=lambda i: -i.size)
+            return [image_option(i) for i in images] or [Option(Text("no tagged images on this host"), disabled=True)]
         taken = set(self.answers.values())
         containers = [c for c in (self.snapshot.containers if self.snapshot else ()) if c.id not in taken]
         containers.sort(key=lambda c: (not is_faulted(c), c.name))
@@ -209,13 +221,11 @@ class WizardScreen(Screen[None]):
 
         endpoint = self.session.endpoint
         session = HostSession(endpoint, open_client(endpoint, timeout=10))
-        containers = [value for question, value in answers.items() if self._is_container_question(symptom_id, question)]
-        context = gather_context(session, focus=containers, inspect_all=False, daemon_log=self.daemon_log)
+        kinds = {q.id: q.kind for q in symptom(symptom_id).questions}
+        containers = [value for question, value in answers.items() if kinds.get(question) == "container"]
+        images = [value for question, value in answers.items() if kinds.get(question) == "image"]
+        context = gather_context(session, focus=containers, images=images, inspect_all=False, daemon_log=self.daemon_log)
         return run_symptom(symptom_id, context, answers)
-
-    @staticmethod
-    def _is_container_question(symptom_id: str, question_id: str) -> bool:
-        return any(q.id == question_id and q.kind == "container" for q in symptom(symptom_id).questions)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "wizard" or self.view != "running":

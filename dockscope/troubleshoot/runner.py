@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dockscope.engine.model import Container
+from dockscope.engine.model import Container, Image
 from dockscope.probes import Evidence, Finding, ProbeContext, ProbeError, exit_code_meaning, run_probes, severity_rank
 from dockscope.probes import daemonlog
 from dockscope.probes.common import last_exit_code, size
@@ -46,22 +46,23 @@ class Diagnosis:
     errors: tuple[ProbeError, ...] = ()
 
 
-def _chosen(spec: Symptom, answers: Mapping[str, str]) -> tuple[dict[str, str], list[Choice]]:
-    """Validate the answers: container question -> answer, and the choices picked."""
+def _chosen(spec: Symptom, answers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], list[Choice]]:
+    """Validate the answers: container question -> answer, image question -> answer, the choices picked."""
     containers: dict[str, str] = {}
+    images: dict[str, str] = {}
     choices: list[Choice] = []
     for question in spec.questions:
         answer = answers.get(question.id)
         if not answer:
             raise AnswerError(f"{spec.id}: no answer to {question.id!r} ({question.prompt})")
-        if question.kind == "container":
-            containers[question.id] = answer
+        if question.kind in ("container", "image"):
+            (containers if question.kind == "container" else images)[question.id] = answer
             continue
         picked = [c for c in question.choices if c.id == answer]
         if not picked:
             raise AnswerError(f"{spec.id}: {answer!r} is not a choice of {question.id!r}")
         choices.append(picked[0])
-    return containers, choices
+    return containers, images, choices
 
 
 def _resolve(context: ProbeContext, answers: Mapping[str, str]) -> dict[str, Container]:
@@ -74,8 +75,22 @@ def _resolve(context: ProbeContext, answers: Mapping[str, str]) -> dict[str, Con
     return resolved
 
 
-def _about(finding: Finding, names: set[str]) -> bool:
-    return not names or not finding.containers or bool(names & set(finding.containers))
+def _resolve_images(context: ProbeContext, answers: Mapping[str, str]) -> dict[str, Image]:
+    resolved = {}
+    for question_id, answer in answers.items():
+        image = context.snapshot.image_by_id.get(answer) or next(
+            (i for i in context.snapshot.images if answer in i.tags or i.short_id == answer), None)
+        if image is None:
+            raise AnswerError(f"no image {answer!r} on the host")
+        resolved[question_id] = image
+    return resolved
+
+
+def _about(finding: Finding, names: set[str], images: set[str]) -> bool:
+    """Whether a finding concerns the chosen containers and images (host-wide ones always do)."""
+    if names and finding.containers and not names & set(finding.containers):
+        return False
+    return not (images and finding.component == "image" and finding.object and finding.object not in images)
 
 
 def container_facts(context: ProbeContext, container: Container) -> tuple[Evidence, ...]:
@@ -118,6 +133,15 @@ def _daemon_lines_near(context: ProbeContext, container: Container) -> tuple[tup
     return (own or near)[-DAEMON_LINES:]
 
 
+def image_facts(context: ProbeContext, image: Image) -> tuple[Evidence, ...]:
+    label = f"image {image.display_name}"
+    facts = [Evidence(label, "Size", size(image.size)), Evidence(label, "used by", f"{len(image.container_ids)} container(s)")]
+    if image.id in context.image_efficiency:
+        score, wasted = context.image_efficiency[image.id]
+        facts.append(Evidence(label, "layer efficiency", f"{score:.1%} ({size(wasted)} wasted)"))
+    return tuple(facts)
+
+
 def _pair_fact(first: Container, second: Container) -> Evidence:
     shared = sorted(set(first.network_names) & set(second.network_names) - {"bridge", "host", "none"})
     return Evidence(f"containers {first.name} and {second.name}", "shared user-defined networks", ", ".join(shared) or "none")
@@ -136,19 +160,21 @@ def run_symptom(symptom_id: str, context: ProbeContext, answers: Mapping[str, st
     Args:
         symptom_id: A symptom of :data:`dockscope.troubleshoot.tree.SYMPTOMS`.
         context: Gathered with the chosen containers in ``focus``.
-        answers: question id -> container id or name, or choice id.
+        answers: question id -> container id or name, image id or tag, or choice id.
 
     Raises:
         KeyError: unknown symptom. AnswerError: a missing or wrong answer.
     """
     spec = symptom(symptom_id)
-    container_answers, choices = _chosen(spec, answers)
+    container_answers, image_answers, choices = _chosen(spec, answers)
     chosen = _resolve(context, container_answers)
+    chosen_images = _resolve_images(context, image_answers)
     checks = tuple(dict.fromkeys(spec.checks + tuple(c for choice in choices for c in choice.checks)))
     found, errors = run_probes(context, checks)
     names = {c.name for c in chosen.values()}
-    findings = tuple(f for f in found if _about(f, names))
+    findings = tuple(f for f in found if _about(f, names, {i.display_name for i in chosen_images.values()}))
     facts = [fact for container in dict.fromkeys(chosen.values()) for fact in container_facts(context, container)]
+    facts += [fact for image in chosen_images.values() for fact in image_facts(context, image)]
     if "first" in chosen and "second" in chosen:
         facts.insert(0, _pair_fact(chosen["first"], chosen["second"]))
     default = next((c.component for c in choices if c.component), spec.component)
@@ -159,7 +185,8 @@ def run_symptom(symptom_id: str, context: ProbeContext, answers: Mapping[str, st
         component=component,
         findings=findings,
         facts=tuple(facts),
-        commands=_commands(spec, choices, findings, {k: c.name for k, c in chosen.items()}),
+        commands=_commands(spec, choices, findings, {**{k: c.name for k, c in chosen.items()},
+                                                      **{k: i.display_name for k, i in chosen_images.items()}}),
         checks=checks,
         errors=errors,
     )

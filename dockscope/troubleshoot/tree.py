@@ -1,8 +1,8 @@
 """The troubleshooting wizard as data: symptoms, the questions only the user can answer, checks.
 
-A symptom asks for the container(s) concerned (the host cannot know which one
-the user means) or for a choice between two situations, then runs probes by
-id. Commands may use ``{<question id>}`` placeholders, filled with the
+A symptom asks for the container(s) or the image concerned (the host cannot
+know which one the user means) or for a choice between two situations, then
+runs probes by id. Commands may use ``{<question id>}`` placeholders, filled with the
 answers (shell-quoted container names).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-QuestionKind = Literal["container", "choice"]
+QuestionKind = Literal["container", "image", "choice"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Question:
-    """Something only the user knows: which container, or which of two situations."""
+    """Something only the user knows: which container, which image, or which of two situations."""
 
     id: str
     prompt: str
@@ -107,9 +107,10 @@ SYMPTOMS: tuple[Symptom, ...] = (
         "Every layer keeps what it wrote, even files a later layer deletes; builds are slow when the cache "
         "is busted early or the storage is slow or full.",
         (),
-        (Question("which", "What is the trouble?", "choice", (
+        (Question("image", "Which image?", "image"),
+         Question("which", "What is the trouble?", "choice", (
             Choice("huge", "The image is huge", ("image.poor_efficiency", "image.dangling"), "image",
-                   ("docker history --no-trunc IMAGE", "dockscope layers IMAGE")),
+                   ("docker history --no-trunc {image}", "dockscope layers {image}")),
             Choice("slow", "Builds are slow", ("storage.driver", "storage.disk_space", "image.dangling", "daemon.warnings"),
                    "storage", ("docker system df -v", "DOCKER_BUILDKIT=1 docker build --progress=plain .")),
         )),),

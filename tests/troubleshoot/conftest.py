@@ -46,4 +46,5 @@ def demo_context(endpoint, demo, failed_pull, hostile_container):
 
     session = HostSession(endpoint, open_client(endpoint, timeout=60))
     focus = [demo.containers[k] for k in ("crashloop", "oom", "web", "shop-db-1")]
-    return gather_context(session, focus=focus, inspect_all=False, daemon_log=SANDBOX_LOG, env={})
+    images = [demo.images["app2"], demo.images["base"]]
+    return gather_context(session, focus=focus, images=images, inspect_all=False, daemon_log=SANDBOX_LOG, env={})

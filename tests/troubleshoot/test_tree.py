@@ -33,7 +33,7 @@ def test_every_probe_named_exists_and_commands_use_only_answers(spec):
     missing = [c for c in checks if c not in probes]
     assert missing == [], f"{spec.id} names unknown probes {missing}"
     assert spec.component in COMPONENTS
-    container_questions = {q.id for q in spec.questions if q.kind == "container"}
+    container_questions = {q.id for q in spec.questions if q.kind in ("container", "image")}
     templates = list(spec.commands) + [c for q in spec.questions for choice in q.choices for c in choice.commands]
     for template in templates:
         assert _placeholders(template) <= container_questions, f"{spec.id}: {template!r}"
@@ -46,8 +46,9 @@ def test_every_probe_named_exists_and_commands_use_only_answers(spec):
 
 def _paths(spec, demo):
     """Every combination of answers: containers from the demo, every choice of every choice question."""
-    picks = {"container": [demo.containers["crashloop"]], "first": [demo.containers["web"]], "second": [demo.containers["shop-db-1"]]}
-    options = [picks[q.id] if q.kind == "container" else [c.id for c in q.choices] for q in spec.questions]
+    picks = {"container": [demo.containers["crashloop"]], "first": [demo.containers["web"]],
+             "second": [demo.containers["shop-db-1"]], "image": [demo.images["app2"]]}
+    options = [[c.id for c in q.choices] if q.kind == "choice" else picks[q.id] for q in spec.questions]
     for combination in itertools.product(*options):
         yield dict(zip((q.id for q in spec.questions), combination))
 
@@ -101,12 +102,18 @@ def test_failed_pull_points_at_the_registry(demo_context, failed_pull):
     assert pulls and "unreachable" in pulls[0].summary
 
 
-def test_choices_change_the_component_and_checks(demo_context):
-    huge = run_symptom("image_huge", demo_context, {"which": "huge"})
-    slow = run_symptom("image_huge", demo_context, {"which": "slow"})
+def test_choices_change_the_component_and_checks(demo_context, demo):
+    app2 = f"{demo.repo}/app:2"
+    huge = run_symptom("image_huge", demo_context, {"image": app2, "which": "huge"})
+    slow = run_symptom("image_huge", demo_context, {"image": app2, "which": "slow"})
     assert "image.poor_efficiency" in huge.checks and "storage.driver" not in huge.checks
     assert "storage.driver" in slow.checks and "image.poor_efficiency" not in slow.checks
     assert huge.component == "image"
+    assert [f.object for f in huge.findings if f.id == "image.poor_efficiency"] == [app2]
+    assert f"dockscope layers {app2}" in huge.commands
+    assert any(f.field == "layer efficiency" and f.observed.startswith("43.") for f in huge.facts)
+    other = run_symptom("image_huge", demo_context, {"image": f"{demo.repo}/base:1", "which": "huge"})
+    assert not [f for f in other.findings if f.id == "image.poor_efficiency"], "findings about another image are left out"
     hang = run_symptom("commands_fail", demo_context, {"how": "hang"})
     fail = run_symptom("commands_fail", demo_context, {"how": "fail"})
     assert "daemon.log_errors" in hang.checks and "daemon.log_errors" not in fail.checks

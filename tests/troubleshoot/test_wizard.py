@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.app import App
 from textual.widgets import OptionList
 
 from dockscope.screens.wizard import WizardScreen, architecture_map
@@ -29,6 +30,19 @@ async def open_wizard(app, pilot, names=()) -> WizardScreen:
     await pilot.press("w")
     await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen), what="the wizard")
     return app.screen
+
+
+class Harness(App[None]):
+    """Only the wizard over a fresh snapshot: each key of the full dashboard costs seconds under the Pilot."""
+
+    def __init__(self, session, daemon_log=None) -> None:
+        super().__init__()
+        self.session = session
+        self.snapshot = session.poll()
+        self.daemon_log = daemon_log
+
+    def on_mount(self) -> None:
+        self.push_screen(WizardScreen(self.snapshot, self.session, daemon_log=self.daemon_log))
 
 
 async def pick_symptom(pilot, screen: WizardScreen, symptom_id: str) -> None:
@@ -67,11 +81,11 @@ async def test_restarting_container_path_and_escape_back(make_app, demo):
         assert not isinstance(app.screen, WizardScreen)
 
 
-async def test_two_containers_second_list_leaves_out_the_first(make_app, demo):
-    app = make_app()
+async def test_two_containers_second_list_leaves_out_the_first(make_session, demo):
+    app = Harness(make_session())
     web, db = demo.containers["web"], demo.containers["shop-db-1"]
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_wizard(app, pilot, [f"{demo.prefix}web"])
+        screen = app.screen
         await pick_symptom(pilot, screen, "containers_cant_talk")
         await pick_option(pilot, screen, web)
         assert "Which container should answer?" in str(screen.query_one("#prompt").content)
@@ -84,21 +98,23 @@ async def test_two_containers_second_list_leaves_out_the_first(make_app, demo):
         assert "Networks   ◀ check here" in str(screen.query_one("#archmap").content)
 
 
-async def test_choice_path_without_containers(make_app, demo):
-    app = make_app(daemon_log=SANDBOX_LOG)
+async def test_choice_path_without_containers(make_session, demo):
+    app = Harness(make_session(), daemon_log=SANDBOX_LOG)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_wizard(app, pilot)
+        screen = app.screen
         await pick_symptom(pilot, screen, "image_huge")
+        assert "Which image?" in str(screen.query_one("#prompt").content)
+        await pick_option(pilot, screen, demo.images["app2"])
         await pilot.press("enter")  # "The image is huge"
         await wait_for(pilot, lambda: screen.view == "result", what="the diagnosis")
         assert screen.diagnosis.component == "image"
         assert f"image {demo.repo}/app:2 has a layer efficiency" in screen.rendered.plain
 
 
-async def test_hostile_log_lines_show_as_text(make_app, demo, hostile_container):
-    app = make_app()
+async def test_hostile_log_lines_show_as_text(make_session, demo, hostile_container):
+    app = Harness(make_session())
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_wizard(app, pilot, [hostile_container])
+        screen = app.screen
         await pick_symptom(pilot, screen, "exits_at_start")
         hostile_id = next(c.id for c in app.snapshot.containers if c.name == hostile_container)
         await pick_option(pilot, screen, hostile_id)
