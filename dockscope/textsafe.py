@@ -187,6 +187,19 @@ def _cut_outside_sgr(text: str, limit: int) -> str:
     return head
 
 
+#: ``scheme://user:password@``. Every part is bounded so the search stays linear:
+#: an unbounded ``[a-z0-9]*://`` rescans a long run of letters from every
+#: position, and a 5 MB value would take hours.
+_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^/:@\s]{1,256}):[^@/\s]{1,1024}@")
+
+
+def has_url_credentials(text: str) -> bool:
+    """True when ``text`` holds a URL with a password (``scheme://user:password@host``)."""
+    return "://" in text and _URL_CREDENTIALS.search(text) is not None
+
+
 def mask_url_credentials(text: str) -> str:
     """Replace the password in ``scheme://user:password@host`` with ``***``."""
-    return re.sub(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]+):[^@/\s]+@", r"\g<head>:***@", text)
+    if "://" not in text:
+        return text
+    return _URL_CREDENTIALS.sub(r"\g<head>:***@", text)

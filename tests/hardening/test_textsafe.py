@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from dockscope.textsafe import DEFAULT_LIMIT, LOG_LINE_LIMIT, MAX_COMBINING, clean, clean_log_line
+from dockscope.textsafe import DEFAULT_LIMIT, LOG_LINE_LIMIT, MAX_COMBINING, clean, clean_log_line, has_url_credentials, mask_url_credentials
 from dockscope.ui.text import log_text, safe, safe_block, state_text
 from tests.hardening.payloads import BYTE_PAYLOADS, FORBIDDEN, HUGE_LINE, MARKER, PAYLOADS, all_text_payloads
 
@@ -154,3 +154,21 @@ def test_plain_ascii_is_unchanged() -> None:
     assert clean(value) == value
     assert clean("tab\there", keep_tabs=True) == "tab\there"
     assert clean("tab\there") == "tab␉here"
+
+
+def test_url_credentials_are_masked() -> None:
+    assert mask_url_credentials("pull https://bob:s3cret@registry.example/v2/") == "pull https://bob:***@registry.example/v2/"
+    assert mask_url_credentials("tcp://host:2376 and unix:///run/docker.sock") == "tcp://host:2376 and unix:///run/docker.sock"
+    assert has_url_credentials("DB=postgres://app:pw@db:5432/app")
+    assert not has_url_credentials("DB=postgres://db:5432/app")
+
+
+@pytest.mark.parametrize("value", [HUGE_LINE, "a://" + "A" * 1_000_000, "x" * 1_000_000 + "://"])
+def test_url_credential_search_stays_linear_on_huge_values(value: str) -> None:
+    """An unbounded scheme pattern rescans a long run of letters from every position (hours at 5 MB)."""
+    import time
+
+    started = time.process_time()
+    assert not has_url_credentials(value)
+    assert mask_url_credentials(value) == value
+    assert time.process_time() - started < 5
