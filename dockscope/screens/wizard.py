@@ -159,6 +159,14 @@ class WizardScreen(Screen[None]):
         yield Footer()
 
     @property
+    def latest_snapshot(self) -> HostSnapshot | None:
+        """The snapshot given at open, or the app's newer one (the lists follow the host)."""
+        newer = getattr(self.app, "snapshot", None)
+        if isinstance(newer, HostSnapshot) and (self.snapshot is None or newer.seq > self.snapshot.seq):
+            return newer
+        return self.snapshot
+
+    @property
     def view(self) -> str:
         return self.query_one(ContentSwitcher).current or "symptoms"
 
@@ -198,11 +206,11 @@ class WizardScreen(Screen[None]):
         if question.kind == "choice":
             return [Option(Text(choice.label), id=choice.id) for choice in question.choices]
         if question.kind == "image":
-            images = [i for i in (self.snapshot.images if self.snapshot else ()) if not i.dangling]
+            images = [i for i in (self.latest_snapshot.images if self.latest_snapshot else ()) if not i.dangling]
             images.sort(key=lambda i: -i.size)
             return [image_option(i) for i in images] or [Option(Text("no tagged images on this host"), disabled=True)]
         taken = set(self.answers.values())
-        containers = [c for c in (self.snapshot.containers if self.snapshot else ()) if c.id not in taken]
+        containers = [c for c in (self.latest_snapshot.containers if self.latest_snapshot else ()) if c.id not in taken]
         containers.sort(key=lambda c: (not is_faulted(c), c.name))
         if not containers:
             return [Option(Text("no containers on this host yet"), disabled=True)]

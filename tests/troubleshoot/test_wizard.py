@@ -58,11 +58,21 @@ async def pick_option(pilot, screen: WizardScreen, option_id: str) -> None:
     await pilot.press(*["down"] * (target - (answers.highlighted or 0)), "enter")
 
 
-async def test_restarting_container_path_and_escape_back(make_app, demo):
+async def test_w_opens_the_wizard_over_the_app_snapshot_and_escape_closes_it(make_app, demo):
     app = make_app(daemon_log=SANDBOX_LOG)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_wizard(app, pilot, [f"{demo.prefix}crashloop"])
+        assert screen.latest_snapshot is app.snapshot and screen.daemon_log == SANDBOX_LOG
+        assert screen.view == "symptoms" and screen.focused is screen.query_one("#symptoms")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WizardScreen)
+
+
+async def test_restarting_container_path_and_escape_back(make_session, demo):
+    app = Harness(make_session(), daemon_log=SANDBOX_LOG)
     crashloop = f"{demo.prefix}crashloop"
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_wizard(app, pilot, [crashloop])
+        screen = app.screen
         await pick_symptom(pilot, screen, "restarting")
         assert "Which container?" in str(screen.query_one("#prompt").content)
         await pick_option(pilot, screen, demo.containers["crashloop"])
