@@ -215,8 +215,12 @@ class TablePane(Pane):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         # A hidden pane's cursor moves when its rows change: that is not the user choosing.
-        if event.row_key.value is not None and self.display:
-            self.post_message(ObjectSelected(Selection(self.kind, event.row_key.value)))
+        # Nor is a row that was under the cursor only while sync inserted rows above it
+        # (sync puts the cursor back on its key): such a stale event names another row.
+        key = event.row_key.value
+        if key is None or not self.display or key != getattr(event.data_table, "current_key", key):
+            return
+        self.post_message(ObjectSelected(Selection(self.kind, key)))
 
     def show_selection(self, selection: Selection | None) -> None:
         """Highlight the rows related to an object selected in another pane."""

@@ -11,7 +11,7 @@ from dockscope.screens.relations import RelationsScreen
 from dockscope.ui.messages import OpenPane, Selection
 
 
-async def until(pilot, condition, timeout: float = 20.0) -> None:
+async def until(pilot, condition, timeout: float = 40.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -23,7 +23,15 @@ def _pane(app, pane_id: str) -> TablePane:
 
 
 async def _start(pilot, app, world, pane_id: str, selection: Selection) -> None:
-    await until(pilot, lambda: app.snapshot is not None and world.b in app.snapshot.container_by_id and world.volume in app.snapshot.volume_by_name)
+    def ready() -> bool:
+        snapshot = app.snapshot
+        return (
+            snapshot is not None and world.b in snapshot.container_by_id
+            and world.volume in snapshot.volume_by_name and world.image in snapshot.image_by_id
+            and world.network in snapshot.network_by_id
+        )
+
+    await until(pilot, ready)
     app.action_show_pane(pane_id)
     await until(pilot, lambda: _pane(app, pane_id).select(selection) and app.selection == selection)
 
@@ -35,14 +43,19 @@ def _node(screen: RelationsScreen, wanted):
         if node.data == wanted and node is not screen.tree.root:
             return node
         pending += list(node.children)
-    raise AssertionError(f"{wanted} not in the relations tree")
+    raise AssertionError(f"{wanted} not in the relations tree of {screen.selection}")
+
+
+async def _relations(pilot, app) -> RelationsScreen:
+    """Press g and wait for the filled tree."""
+    await pilot.press("g")
+    await until(pilot, lambda: isinstance(app.screen, RelationsScreen) and bool(app.screen.tree.root.children))
+    return app.screen
 
 
 async def _follow(pilot, app, target: Selection, pane_id: str) -> None:
     """g, put the tree cursor on ``target``, Enter; then we are on it in its pane."""
-    await pilot.press("g")
-    await until(pilot, lambda: isinstance(app.screen, RelationsScreen))
-    screen = app.screen
+    screen = await _relations(pilot, app)
     screen.tree.move_cursor(_node(screen, target))
     await pilot.press("enter")
     await until(pilot, lambda: not isinstance(app.screen, RelationsScreen))
@@ -83,9 +96,7 @@ async def test_container_tree_reaches_other_containers_and_layers(make_app, worl
     app = make_app(start_pane="containers", events=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await _start(pilot, app, world, "containers", Selection("container", world.a))
-        await pilot.press("g")
-        await until(pilot, lambda: isinstance(app.screen, RelationsScreen))
-        screen = app.screen
+        screen = await _relations(pilot, app)
         network_node = _node(screen, Selection("network", world.network))
         assert any(child.data == Selection("container", world.b) for group in network_node.children for child in group.children)
         layers = _node(screen, ("layers", world.image))
