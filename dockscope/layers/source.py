@@ -190,16 +190,17 @@ def _read_stream(client, inspect: Mapping, report: ProgressCallback, check) -> t
             done = min(seen[0], total) if total else seen[0]
             report(Progress("reading the image stream", done, total, "bytes"))
 
-    try:
+    chunks = None
+    try:  # docker-py checks the status when the stream is first read, in the read-ahead thread
         chunks = Prefetcher(client.get_image(inspect["Id"]))
+        config, raws = read_stream_layers(chunks, list(inspect["RootFS"]["Layers"]), on_bytes, check)
     except docker.errors.APIError as error:
         raise LayersError(f"the daemon did not export the image: {error.explanation or error}") from error
-    try:
-        config, raws = read_stream_layers(chunks, list(inspect["RootFS"]["Layers"]), on_bytes, check)
     except (StreamFormatError, tarfile.TarError) as error:
         raise LayersError(f"cannot read the image stream: {error}") from error
     finally:
-        chunks.close()
+        if chunks is not None:
+            chunks.close()
     report(Progress("reading the image stream", seen[0], seen[0], "bytes"))
     return config, raws
 

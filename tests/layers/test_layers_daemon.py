@@ -13,6 +13,7 @@ from dockscope.layers.model import ChangeKind, FileDelta, Kind
 from dockscope.layers.source import (
     AnalysisCancelled,
     ImageNotFound,
+    LayersError,
     SourceUnavailable,
     analyze_image,
     is_local,
@@ -182,3 +183,18 @@ def test_an_unreadable_layer_directory_falls_back_to_the_stream(layers_client, i
     assert analyze_image(layers_client, images.v2, others=others).source == "stream"
     with pytest.raises(SourceUnavailable, match="vanished"):
         analyze_image(layers_client, images.v2, source="overlay2", others=others)
+
+
+def test_an_image_removed_before_the_export_is_a_clear_error(layers_client, images, others, monkeypatch):
+    from dockscope.layers import source as source_module
+
+    real_inspect = source_module.inspect_image
+
+    def inspect_then_point_elsewhere(client, ref):
+        inspect = dict(real_inspect(client, ref))
+        inspect["Id"] = "sha256:" + "0" * 64  # as if the image went away between inspect and export
+        return inspect
+
+    monkeypatch.setattr(source_module, "inspect_image", inspect_then_point_elsewhere)
+    with pytest.raises(LayersError, match="did not export"):
+        analyze_image(layers_client, images.v2, source="stream", others=others)
