@@ -47,6 +47,13 @@ def last_exit_code(context: ProbeContext, container: Container) -> int | None:
     return container.exit_code
 
 
+def daemon_log_command(context: ProbeContext, pattern: str) -> str:
+    """A command that shows the daemon log lines matching ``pattern`` (extended regex)."""
+    if context.daemon_log_kind == "journald":
+        return f"journalctl -u {q(context.daemon_log_source)} --since -1h --no-pager | grep -E {q(pattern)}"
+    return f"grep -E {q(pattern)} {q(context.daemon_log_source or '/var/log/docker.log')} | tail -50"
+
+
 def container_object(container: Container) -> str:
     return f"container {container.name}"
 

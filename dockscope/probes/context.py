@@ -205,7 +205,7 @@ def gather_context(
         inspect_all: Inspect every container (doctor); else only the focus,
             the faulted and the running ones, at most :data:`MAX_INSPECTED`.
         images: Image ids whose layer efficiency is read first (in use or not).
-        daemon_log: The daemon log file (else ``DOCKSCOPE_DAEMON_LOG``).
+        daemon_log: The daemon log file (else ``DOCKSCOPE_DAEMON_LOG``, journald, the usual files).
         env: The client's environment (default ``os.environ``).
         analyze_images: Read the layer efficiency of a few images in use.
         clock: Epoch seconds.
@@ -214,11 +214,13 @@ def gather_context(
     client = session.client
     snapshot = _collect_snapshot(session, focus, inspect_all)
     now = clock()
-    log_path = daemonlog.daemon_log_path(daemon_log, env)
+    log = daemonlog.read_daemon_log(daemon_log, env, local=is_local(client))
     base = ProbeContext(
         snapshot=snapshot,
-        daemon_log=daemonlog.tail(log_path) if log_path else (),
-        daemon_log_source=log_path,
+        daemon_log=log.records,
+        daemon_log_source=log.location,
+        daemon_log_kind=log.kind,
+        daemon_log_problem=log.problem,
         client=client_side(client, env),
         now=now,
     )

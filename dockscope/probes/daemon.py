@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from dockscope.engine.model import label_value
 from dockscope.probes import daemonlog
-from dockscope.probes.common import container_object, q, size
-from dockscope.probes.image import is_pull_failure, recent_lines
-from dockscope.probes.model import Evidence, Hit, LogLine, ProbeContext, probe
+from dockscope.daemonlog import LogRecord
+from dockscope.probes.common import container_object, daemon_log_command, q, size
+from dockscope.probes.image import is_pull_failure, recent_records
+from dockscope.probes.model import Evidence, Hit, ProbeContext, probe
 from dockscope.probes.network import NETWORK_WARNINGS
 
 FREE_ERROR = 0.10
@@ -105,26 +106,27 @@ def warnings(context: ProbeContext) -> Iterator[Hit]:
         )
 
 
-def _signature(line: str) -> str:
+def _signature(message: str) -> str:
     """The message with ids and numbers blanked, so repeats of one error group together."""
-    return _IDS.sub("…", daemonlog.line_message(line))[:120]
+    return _IDS.sub("…", message)[:120]
 
 
 @probe("daemon.log_errors", "daemon", "Errors in the daemon's log in the last hour")
 def log_errors(context: ProbeContext) -> Iterator[Hit]:
-    groups: dict[str, list[LogLine]] = {}
-    for time_text, line in recent_lines(context):
-        if daemonlog.line_level(line) in ERROR_LEVELS and not is_pull_failure(line):
-            groups.setdefault(_signature(line), []).append((time_text, line))
+    groups: dict[str, list[LogRecord]] = {}
+    for record in recent_records(context):
+        if record.level in ERROR_LEVELS and not is_pull_failure(record):
+            groups.setdefault(_signature(record.message), []).append(record)
     if not groups:
         return
     ranked = sorted(groups.items(), key=lambda item: -len(item[1]))
-    total = sum(len(lines) for lines in groups.values())
+    total = sum(len(records) for records in groups.values())
     yield Hit(
         "warning",
         f"the daemon logged {total} error(s) in the last hour ({len(groups)} kind(s)); most frequent: {ranked[0][0]}",
-        tuple(Evidence("daemon log", f"{len(lines)}x", signature, tuple(lines[-3:])) for signature, lines in ranked[:MAX_GROUPS]),
-        confirm=f"grep -E 'level=(error|fatal)' {q(context.daemon_log_source)} | tail -50",
+        tuple(Evidence("daemon log", f"{len(records)}x", signature, tuple(daemonlog.as_line(r) for r in records[-3:]))
+              for signature, records in ranked[:MAX_GROUPS]),
+        confirm=daemon_log_command(context, "level=(error|fatal)|ERRO|FATA"),
         object="daemon",
     )
 
@@ -136,7 +138,7 @@ def log_unread(context: ProbeContext) -> Iterator[Hit]:
     yield Hit(
         "info",
         "dockerd's own log is not available, so daemon errors cannot be checked: pass --daemon-log PATH or set DOCKSCOPE_DAEMON_LOG",
-        (Evidence("daemon log", "source", "none"),),
+        (Evidence("daemon log", "source", context.daemon_log_problem or "none"),),
         confirm="journalctl -u docker --since -1h -p err",
         object="daemon",
     )

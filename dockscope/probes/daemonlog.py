@@ -1,39 +1,42 @@
-"""Read the last lines of dockerd's own log file (it is not in the Docker API).
+"""The recent part of dockerd's own log, for the probes (it is not in the Docker API).
 
-The file comes from ``--daemon-log`` or ``DOCKSCOPE_DAEMON_LOG``. dockerd writes
-logrus lines: ``time="2026-11-28T02:52:37.18Z" level=error msg="..."``; the
-time and level are read from them, anything else is kept with no time.
+The source is chosen by :func:`dockscope.daemonlog.discover` (``--daemon-log``,
+``DOCKSCOPE_DAEMON_LOG``, journald, the classic files, Docker Desktop) and each
+line is parsed by :func:`dockscope.daemonlog.parse_line` (logrus text, TTY or
+JSON). Only the tail is read: at most :data:`TAIL_LINES` lines or
+:data:`TAIL_BYTES` bytes.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
+import subprocess
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from dockscope.daemonlog import LogRecord, discover, parse_line
+from dockscope.daemonlog.sources import JOURNAL_TIMEOUT, journal_message
 from dockscope.probes.model import LogLine
 
-#: Most lines read from the end of the file (and at most this many bytes).
 TAIL_LINES = 2000
 TAIL_BYTES = 1024 * 1024
 
-_TIME = re.compile(r'^time="(?P<time>[^"]+)"')
-_LEVEL = re.compile(r"\blevel=(?P<level>\w+)")
-_MSG = re.compile(r'\bmsg="(?P<msg>(?:[^"\\]|\\.)*)"')
+
+@dataclass(frozen=True)
+class DaemonLog:
+    """The records read, where from (a path or a journald unit), or why nothing was read."""
+
+    records: tuple[LogRecord, ...] = ()
+    kind: str = ""
+    location: str = ""
+    problem: str = ""
 
 
-def daemon_log_path(explicit: str | None, env: Mapping[str, str]) -> str:
-    """The daemon log file to read: ``explicit``, else ``DOCKSCOPE_DAEMON_LOG``, else ""."""
-    for candidate in (explicit, env.get("DOCKSCOPE_DAEMON_LOG")):
-        if candidate and os.access(candidate, os.R_OK):
-            return candidate
-    return ""
-
-
-def tail(path: str, count: int = TAIL_LINES) -> tuple[LogLine, ...]:
-    """The last ``count`` lines of ``path`` as (time, line), read from the end of the file."""
+def tail_file(path: str, count: int = TAIL_LINES) -> list[bytes]:
+    """The last ``count`` lines of ``path``, read from the end of the file."""
     with open(path, "rb") as handle:
         handle.seek(0, os.SEEK_END)
         end = handle.tell()
@@ -42,28 +45,37 @@ def tail(path: str, count: int = TAIL_LINES) -> tuple[LogLine, ...]:
         lines = handle.read().splitlines()
     if start > 0 and lines:
         lines = lines[1:]  # the first one is cut in the middle
-    return tuple(split_time(raw.decode("utf-8", "replace")) for raw in deque(lines, maxlen=count))
+    return list(deque(lines, maxlen=count))
 
 
-def split_time(line: str) -> LogLine:
-    """(time, rest of the line) for a logrus line; ("", line) for any other."""
-    match = _TIME.match(line)
-    if not match:
-        return "", line
-    return match.group("time"), line[match.end() :].lstrip()
+def tail_journal(unit: str, count: int = TAIL_LINES, runner: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> list[bytes]:
+    """The last ``count`` messages of a journald unit."""
+    result = runner(
+        ["journalctl", "-u", unit, "-o", "json", "-n", str(count), "--no-pager", "-q"],
+        capture_output=True, timeout=JOURNAL_TIMEOUT, check=False,
+    )
+    messages = []
+    for raw in (result.stdout or b"").splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            messages.append(journal_message(entry))
+    return messages
 
 
-def line_level(line: str) -> str:
-    match = _LEVEL.search(line)
-    return match.group("level").lower() if match else ""
-
-
-def line_message(line: str) -> str:
-    """The ``msg="..."`` part unescaped, or the whole line."""
-    match = _MSG.search(line)
-    if not match:
-        return line
-    return match.group("msg").replace('\\"', '"').replace("\\\\", "\\")
+def read_daemon_log(explicit: str | None, env: Mapping[str, str], *, local: bool) -> DaemonLog:
+    """Find the daemon log and parse its tail; a log that cannot be read says why."""
+    found = discover(explicit, env, local=local)
+    source = found.source
+    if source is None:
+        return DaemonLog(problem=found.explain())
+    try:
+        lines = tail_file(source.location) if source.kind == "file" else tail_journal(source.location)
+    except (OSError, subprocess.SubprocessError) as error:
+        return DaemonLog(kind=source.kind, problem=f"{source.describe()}: {error}")
+    return DaemonLog(tuple(parse_line(line) for line in lines), source.kind, source.location)
 
 
 def parse_time(text: str) -> float | None:
@@ -89,11 +101,28 @@ def parse_time(text: str) -> float | None:
     return stamp.timestamp()
 
 
-def lines_near(lines: tuple[LogLine, ...], moment: float, window: float = 30.0) -> tuple[LogLine, ...]:
-    """The lines written within ``window`` seconds of ``moment``."""
+def as_line(record: LogRecord) -> LogLine:
+    """A record as evidence: (time, "level: message key=value ...")."""
+    fields = " ".join(f"{key}={value}" for key, value in record.fields)
+    text = f"{record.level}: {record.message}" if record.level else record.message
+    return record.time, f"{text} {fields}".rstrip()
+
+
+def recent(records: Iterable[LogRecord], now: float, seconds: float) -> list[LogRecord]:
+    """The records of the last ``seconds`` before ``now`` (records without a time are kept)."""
+    kept = []
+    for record in records:
+        when = parse_time(record.time)
+        if when is None or now - when <= seconds:
+            kept.append(record)
+    return kept
+
+
+def lines_near(records: Iterable[LogRecord], moment: float, window: float = 30.0) -> tuple[LogLine, ...]:
+    """The records written within ``window`` seconds of ``moment``, as evidence lines."""
     found = []
-    for time_text, line in lines:
-        when = parse_time(time_text)
+    for record in records:
+        when = parse_time(record.time)
         if when is not None and abs(when - moment) <= window:
-            found.append((time_text, line))
+            found.append(as_line(record))
     return tuple(found)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockscope.daemonlog import LogRecord
 from dockscope.probes import daemonlog
-from dockscope.probes.common import container_object, q, size
-from dockscope.probes.model import Evidence, Hit, LogLine, ProbeContext, probe
+from dockscope.probes.common import container_object, daemon_log_command, q, size
+from dockscope.probes.model import Evidence, Hit, ProbeContext, probe
 
 POOR_EFFICIENCY = 0.9
 MIN_WASTED_BYTES = 1000 * 1000
@@ -98,45 +99,40 @@ def floating_tag_in_use(context: ProbeContext) -> Iterator[Hit]:
         )
 
 
-def recent_lines(context: ProbeContext, seconds: float = RECENT_SECONDS) -> list[LogLine]:
-    """Daemon log lines of the last ``seconds`` (lines without a time are kept)."""
-    kept = []
-    for time_text, line in context.daemon_log:
-        when = daemonlog.parse_time(time_text)
-        if when is None or context.now - when <= seconds:
-            kept.append((time_text, line))
-    return kept
+def recent_records(context: ProbeContext, seconds: float = RECENT_SECONDS) -> list[LogRecord]:
+    """Daemon log records of the last ``seconds`` (records without a time are kept)."""
+    return daemonlog.recent(context.daemon_log, context.now, seconds)
 
 
-def is_pull_failure(line: str) -> bool:
-    return daemonlog.line_level(line) in ("error", "fatal") and any(marker in line for marker in PULL_MARKERS)
+def is_pull_failure(record: LogRecord) -> bool:
+    return record.level in ("error", "fatal") and any(marker in record.message for marker in PULL_MARKERS)
 
 
-def pull_cause(line: str) -> str:
-    lowered = line.lower()
+def pull_cause(message: str) -> str:
+    lowered = message.lower()
     for cause, words in PULL_CAUSES:
         if any(word in lowered for word in words):
             return cause
     return "other"
 
 
-def _registry_of(line: str) -> str:
-    match = _REGISTRY_URL.search(line)
+def _registry_of(message: str) -> str:
+    match = _REGISTRY_URL.search(message)
     return match.group("host") if match else "the registry"
 
 
 @probe("registry.pull_failed", "registry", "Pulls that failed (daemon log)")
 def pull_failed(context: ProbeContext) -> Iterator[Hit]:
-    groups: dict[tuple[str, str], list[LogLine]] = {}
-    for time_text, line in recent_lines(context):
-        if is_pull_failure(line):
-            groups.setdefault((pull_cause(line), _registry_of(line)), []).append((time_text, line))
-    for (cause, registry), lines in sorted(groups.items()):
+    groups: dict[tuple[str, str], list[LogRecord]] = {}
+    for record in recent_records(context):
+        if is_pull_failure(record):
+            groups.setdefault((pull_cause(record.message), _registry_of(record.message)), []).append(record)
+    for (cause, registry), records in sorted(groups.items()):
         yield Hit(
             "error",
-            f"{len(lines)} pull(s) from {registry} failed in the last hour: {cause}",
-            (Evidence("daemon log", "pull error", daemonlog.line_message(lines[-1][1]), tuple(lines[-5:])),),
-            confirm=f"grep 'images/create' {q(context.daemon_log_source)} | tail",
+            f"{len(records)} pull(s) from {registry} failed in the last hour: {cause}",
+            (Evidence("daemon log", "pull error", records[-1].message, tuple(daemonlog.as_line(r) for r in records[-5:])),),
+            confirm=daemon_log_command(context, "images/create"),
             fix=PULL_FIXES[cause].format(registry=registry),
             object=registry,
         )

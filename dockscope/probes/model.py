@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dockscope.daemonlog import LogRecord
 from dockscope.engine.events import DockerEvent
 from dockscope.engine.model import Container, HostSnapshot
 
@@ -110,8 +111,10 @@ class ProbeContext:
     Attributes:
         snapshot: The host, with the interesting containers inspected.
         container_logs: container id -> last lines (bounded tail) of its log.
-        daemon_log: Recent lines of dockerd's own log, oldest first.
-        daemon_log_source: Where those lines came from ("" when none was found).
+        daemon_log: The tail of dockerd's own log, oldest first.
+        daemon_log_source: Where it came from: a path or a journald unit ("" when none).
+        daemon_log_kind: "file" or "journald" ("" when none).
+        daemon_log_problem: Why no daemon log was read ("" when one was).
         events: Events since a moment (container and image events).
         port_bindings: container id -> requested host bindings ``HostConfig.PortBindings``
             (read only for containers whose list entry cannot show them).
@@ -126,8 +129,10 @@ class ProbeContext:
 
     snapshot: HostSnapshot
     container_logs: Mapping[str, tuple[LogLine, ...]] = field(default_factory=dict)
-    daemon_log: tuple[LogLine, ...] = ()
+    daemon_log: tuple[LogRecord, ...] = ()
     daemon_log_source: str = ""
+    daemon_log_kind: str = ""
+    daemon_log_problem: str = ""
     events: tuple[DockerEvent, ...] = ()
     port_bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     container_sizes: Mapping[str, int] = field(default_factory=dict)

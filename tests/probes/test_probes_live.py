@@ -194,7 +194,7 @@ def test_daemon_log_errors_count_the_failed_starts(context, conditions):
     assert len(hits) == 1
     total = int(hits[0].summary.split("logged ", 1)[1].split(" ", 1)[0])
     assert total >= 3, "at least the demo's badcmd, the port conflict and the privileged container failed to start"
-    assert all("level=error" in line for e in hits[0].evidence for _, line in e.log_lines)
+    assert all(line.startswith("error: ") for e in hits[0].evidence for _, line in e.log_lines)
     assert "images/create" not in evidence_text(hits[0]), "pull failures belong to registry.pull_failed"
 
 

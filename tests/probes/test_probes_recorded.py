@@ -14,7 +14,8 @@ import pytest
 from dockscope.engine.model import Endpoint
 from dockscope.engine.snapshot import RawHost, build_snapshot
 from dockscope.probes import ProbeContext, exit_code_meaning, load_probes, run_probes
-from dockscope.probes.daemonlog import lines_near, parse_time, split_time, tail
+from dockscope.daemonlog import parse_line
+from dockscope.probes.daemonlog import as_line, lines_near, parse_time, read_daemon_log
 from dockscope.probes.model import FsUsage
 from tests.probes.conftest import evidence_text
 
@@ -120,12 +121,15 @@ def test_daemon_log_counterparts(tmp_path):
         'time="2026-11-28T02:59:00.000000001Z" level=info msg="Loading containers: done."',
         'time="2026-11-28T01:00:00.000000001Z" level=error msg="Handler for POST /v1.41/images/create returned error: manifest unknown"',
     )
-    context = _context(daemon_log=tail(path), daemon_log_source=path, now=NOW)
+    log = read_daemon_log(path, {}, local=True)
+    context = _context(daemon_log=log.records, daemon_log_source=log.location, daemon_log_kind=log.kind, now=NOW)
     assert _ids(context, "daemon.log_errors") == (), "info lines are not errors"
     assert _ids(context, "registry.pull_failed") == (), "a failure two hours ago is not in the last hour"
     assert _ids(context, "daemon.log_unread") == ()
-    unread = _ids(_context(now=NOW), "daemon.log_unread")
-    assert len(unread) == 1 and "--daemon-log" in unread[0].summary
+    missing = read_daemon_log(str(tmp_path / "none.log"), {}, local=True)
+    assert missing.records == () and "does not exist" in missing.problem
+    unread = _ids(_context(now=NOW, daemon_log_problem=missing.problem), "daemon.log_unread")
+    assert len(unread) == 1 and "--daemon-log" in unread[0].summary and "does not exist" in evidence_text(unread[0])
 
 
 @pytest.mark.parametrize("message, cause", [
@@ -135,17 +139,22 @@ def test_daemon_log_counterparts(tmp_path):
 ])
 def test_pull_failure_causes(tmp_path, message, cause):
     path = _log(tmp_path, f'time="2026-11-28T02:59:00Z" level=error msg="Handler for POST /v1.41/images/create returned error: {message}"')
-    hits = _ids(_context(daemon_log=tail(path), daemon_log_source=path, now=NOW), "registry.pull_failed")
+    log = read_daemon_log(path, {}, local=True)
+    hits = _ids(_context(daemon_log=log.records, daemon_log_source=log.location, daemon_log_kind=log.kind, now=NOW),
+                "registry.pull_failed")
     assert len(hits) == 1 and hits[0].summary.endswith(cause)
+    assert hits[0].confirm == f"grep -E images/create {path} | tail -50"
 
 
 def test_daemon_log_times_and_windows(tmp_path):
     assert parse_time("2026-11-28T02:52:37.180582641Z") == pytest.approx(NOW - 442.819417, abs=1e-5)
     assert parse_time("2026-11-28T02:52:37Z") == NOW - 443
     assert parse_time("0001-01-01T00:00:00Z") is None and parse_time("garbage") is None
-    assert split_time('time="2026-11-28T02:52:37Z" level=info msg="x"') == ("2026-11-28T02:52:37Z", 'level=info msg="x"')
-    lines = (("2026-11-28T02:59:50Z", "near"), ("2026-11-28T02:00:00Z", "far"), ("", "no time"))
-    assert lines_near(lines, NOW, 30) == (("2026-11-28T02:59:50Z", "near"),)
+    record = parse_line('time="2026-11-28T02:52:37Z" level=error msg="boom" container=abc')
+    assert as_line(record) == ("2026-11-28T02:52:37Z", "error: boom container=abc")
+    records = [parse_line(f'time="{when}" level=info msg="{what}"') for when, what in
+               (("2026-11-28T02:59:50Z", "near"), ("2026-11-28T02:00:00Z", "far"))] + [parse_line("no time")]
+    assert lines_near(records, NOW, 30) == (("2026-11-28T02:59:50Z", "info: near"),)
 
 
 @pytest.mark.parametrize("code, oom, words", [
