@@ -298,7 +298,7 @@ class ContainerDetailScreen(ModalScreen[None]):
     ContainerDetailScreen #detail-title { height: 1; background: $panel; padding: 0 1; }
     ContainerDetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     ContainerDetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
-    ContainerDetailScreen #detail-links { height: auto; max-height: 8; border-top: solid $secondary; }
+    ContainerDetailScreen #detail-links { height: auto; max-height: 8; border: round $secondary; }
     """
 
     BINDINGS = [
@@ -306,7 +306,6 @@ class ContainerDetailScreen(ModalScreen[None]):
         Binding("v", "reveal", "Reveal secrets"),
         Binding("r", "reload", "Reload"),
         Binding("L", "logs", "Logs"),
-        Binding("tab", "focus_next", "Links", show=False),
     ]
 
     def __init__(self, container_id: str) -> None:
@@ -323,7 +322,9 @@ class ContainerDetailScreen(ModalScreen[None]):
         yield Static(Text(f"container {self.container_id[:12]} …", end=""), id="detail-title")
         with VerticalScroll(id="detail-body"):
             yield Static(Text("loading…", style="dim"), id="detail-loading")
-        yield OptionList(id="detail-links")
+        links_list = OptionList(id="detail-links")
+        links_list.border_title = "Go to (Tab, then Enter)"
+        yield links_list
         yield Footer()
 
     def on_mount(self) -> None:

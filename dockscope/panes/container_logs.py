@@ -414,7 +414,7 @@ class ContainerLogsScreen(ModalScreen[None]):
     def _update_message(self) -> None:
         view = self.view
         line = Text(end="")
-        line.append(f"{len(view.ring)} lines", style="dim")
+        line.append(f"{len(view.ring)} line{'s' if len(view.ring) != 1 else ''}", style="dim")
         dropped = view.ring.dropped + self.pending.dropped
         if dropped:
             line.append(f" ({dropped} older dropped: ring of {view.ring.maxlen})", style="dim")

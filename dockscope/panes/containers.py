@@ -166,7 +166,7 @@ def group_cells(project: str, members: list[Container], width: int) -> tuple[Tex
     running = sum(1 for c in members if c.state == "running")
     faulted = sum(1 for c in members if is_faulted(c))
     title = Text("▾ ", style="bold cyan", end="") + safe(project, "bold cyan")
-    summary = Text(f"{len(members)} containers, {running} running", style="dim", end="")
+    summary = Text(f"{len(members)} container{'s' if len(members) != 1 else ''}, {running} running", style="dim", end="")
     if faulted:
         summary.append(f", {faulted} faulted", style="bold red")
     return (title, summary) + tuple(Text("", end="") for _ in range(width - 2))
@@ -287,7 +287,8 @@ class ContainersPane(TablePane):
         line = Text(end="")
         if self.snapshot is not None and (self.pattern is not None or self.faulted_only):
             what = " + ".join(w for w, on in (("filter", self.pattern is not None), ("faulted only", self.faulted_only)) if on)
-            line.append(f"[{self.table.row_count}/{len(self.snapshot.containers)} {what}, Esc clears] ", style="bold cyan")
+            shown = len(self.visible_containers(self.snapshot))
+            line.append(f"[{shown}/{len(self.snapshot.containers)} {what}, Esc clears] ", style="bold cyan")
         if self.marked:
             line.append(f"[{len(self.marked)} marked] ", style="bold magenta")
         line.append_text(self._message)
@@ -559,7 +560,7 @@ class ContainersPane(TablePane):
 
     def action_remove(self) -> None:
         running = [c for c in self.targets() if c.state in ("running", "restarting", "paused")]
-        note = f"{len(running)} still running: they will be killed first." if running else ""
+        note = f"{len(running)} still running: killed first (SIGKILL), then removed." if running else ""
         self._action("remove", "Remove", confirm=True, note=note, force=bool(running))
 
     def action_pause_toggle(self) -> None:

@@ -9,6 +9,7 @@ import pytest
 from dockscope.panes.container_detail import ContainerDetailScreen
 from dockscope.panes.containers import ContainersPane
 from dockscope.ui.confirm import ConfirmScreen
+from dockscope.ui.messages import Selection
 from textual.widgets import Input
 from tests.containers.conftest import PREFIX, wait_for
 
@@ -75,7 +76,7 @@ async def test_filter_sort_and_faulted_only(make_app, trio) -> None:
         keys = all_keys(pane)
         assert "group:plshop" in keys and keys.index("group:plshop") == keys.index(trio["alpha"]) - 1
         header = [cell.plain for cell in pane.table.get_row("group:plshop")]
-        assert header[0] == "▾ plshop" and header[1].startswith("1 containers, 1 running")
+        assert header[0] == "▾ plshop" and header[1].startswith("1 container, 1 running")
         await pilot.press("s")  # name: no project headers outside the natural order
         assert "group:plshop" not in all_keys(pane)
         assert row_keys(pane) == [trio["alpha"], trio["bravo"], trio["charlie"]]
@@ -89,7 +90,7 @@ async def test_filter_sort_and_faulted_only(make_app, trio) -> None:
         await wait_until(pilot, lambda: len(row_keys(pane)) > 3, what="everything back")
 
 
-async def test_cursor_survives_refreshes_and_detail_masks_secrets(make_app, make_container, trio) -> None:
+async def test_cursor_survives_refreshes_and_detail_masks_secrets(make_app, client, trio) -> None:
     app = make_app(start_pane="containers", events=False)
     async with app.run_test(size=(120, 30)) as pilot:
         pane = await open_filtered(app, pilot, trio)
@@ -108,8 +109,11 @@ async def test_cursor_survives_refreshes_and_detail_masks_secrets(make_app, make
         assert "DB_PASSWORD=hunter2" in revealed and "app:s3cr3t@db" in revealed
         await pilot.press("v")
         assert "hunter2" not in app.screen.rendered_text()
-        await pilot.press("escape")
+        await pilot.press("tab", "down", "enter")  # the first link: the image
+        await wait_until(pilot, lambda: app.current_pane == "images", what="the images pane")
         assert not isinstance(app.screen, ContainerDetailScreen)
+        image_id = client.inspect_container(trio["alpha"])["Image"]
+        assert app.selection == Selection("image", image_id)
 
 
 async def test_mark_confirm_default_no_then_stop(make_app, client, make_container, state) -> None:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.daemon
 NOT_PRESSED = {"q", "ctrl+q", "ctrl+c", "ctrl+p", "m", "c", "i", "n", "v", "l", "escape", "tab", "shift+tab"}
 MOVING = ("show_pane", "scroll", "cursor", "page", "copy", "delete", "paste", "cut", "select", "home", "end", "screenshot")
 CONTAINER_WRITE_KEYS = ("u", "x", "R", "p", "K", "D", "e", "P")
-DETAIL_KEYS = ("v", "r", "tab", "enter")
+DETAIL_KEYS = ("v", "r", "tab", "down", "enter")
 LOGS_KEYS = ("f", "f", "T", "w", "n", "N", "o", "G")
 
 
