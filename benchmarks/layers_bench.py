@@ -98,12 +98,15 @@ def child(source: str, ref: str) -> None:
     from dockscope.layers.source import analyze_image
 
     api = client()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     analysis = None
     if source != "baseline":
         analysis = analyze_image(api, ref, source=source, others={})
     seconds = time.perf_counter() - start
-    figures = {"seconds": seconds, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    figures = {"seconds": seconds, "cpu_seconds": cpu, "max_rss_kb": after.ru_maxrss}
     if analysis is not None:
         figures.update(
             files=sum(len(layer.entries) for layer in analysis.layers),
@@ -171,6 +174,8 @@ def best(values: list[float]) -> str:
 
 def report(args) -> list[str]:
     api = client()
+    if args.image:  # an image built earlier (e.g. with --keep): measured, never removed
+        return measure(args, api, args.image, args.twin, 0.0)
     token = uuid.uuid4().hex[:8]
     tags = []
     try:
@@ -187,7 +192,7 @@ def report(args) -> list[str]:
                 api.remove_image(tag, force=True)
 
 
-def measure(args, api, image: str, twin: str, build_seconds: float) -> list[str]:
+def measure(args, api, image: str, twin: str | None, build_seconds: float) -> list[str]:
     size = api.inspect_image(image)["Size"]
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     host = os.environ["DOCKER_HOST"]
@@ -199,7 +204,7 @@ def measure(args, api, image: str, twin: str, build_seconds: float) -> list[str]
             runs.append(run_child(source, image))
     baseline = run_child("baseline", image)
     dive = find_dive()
-    dive_times = (timed_dive(dive, image), timed_dive(dive, twin)) if dive else (None, None)
+    dive_times = (timed_dive(dive, image), timed_dive(dive, twin) if twin else None) if dive else (None, None)
     sample = figures["stream"][0]
     lines = [
         f"# Layer analysis benchmark ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
@@ -208,20 +213,23 @@ def measure(args, api, image: str, twin: str, build_seconds: float) -> list[str]
         "",
         f"Image: {size / 1e6:.0f} MB, {sample['layers']} layers, {sample['files']} layer entries; "
         f"{CHANGED} files overwritten and {CHANGED} deleted one by one in layer 6 "
-        f"(wasted {sample['wasted'] / 1e6:.1f} MB, efficiency {sample['efficiency']:.1%}); "
-        f"built in {build_seconds:.0f} s (with its no-deletion twin).",
+        f"(wasted {sample['wasted'] / 1e6:.1f} MB, efficiency {sample['efficiency']:.1%})"
+        + (f"; built in {build_seconds:.0f} s (with its no-deletion twin)." if build_seconds else "."),
         "",
-        "| what | time | peak RSS |",
-        "| --- | --- | --- |",
+        "| what | time | CPU of the analysis process | peak RSS |",
+        "| --- | --- | --- | --- |",
     ]
     base_rss = baseline["max_rss_kb"] / 1024
     for source, runs in figures.items():
         rss = max(r["max_rss_kb"] for r in runs) / 1024
-        lines.append(f"| dockscope, {source} path | {best([r['seconds'] for r in runs])} | {rss:.0f} MB |")
-    lines.append(f"| python + imports, no analysis (baseline) | - | {base_rss:.0f} MB |")
-    lines.append(f"| floor: docker save \\| tar -t | {best(floor)} | - |")
-    lines.append(f"| dive --ci, image with deletions | {_opt(dive_times[0])} | - |")
-    lines.append(f"| dive --ci, twin without deletions | {_opt(dive_times[1])} | - |")
+        cpu = statistics.median(r["cpu_seconds"] for r in runs)
+        lines.append(
+            f"| dockscope, {source} path | {best([r['seconds'] for r in runs])} | {cpu:.2f} s (median) | {rss:.0f} MB |"
+        )
+    lines.append(f"| python + imports, no analysis (baseline) | - | - | {base_rss:.0f} MB |")
+    lines.append(f"| floor: docker save \\| tar -t | {best(floor)} | - | - |")
+    lines.append(f"| dive --ci, image with deletions | {_opt(dive_times[0])} | - | - |")
+    lines.append(f"| dive --ci, twin without deletions | {_opt(dive_times[1])} | - | - |")
     overlay = min(r["seconds"] for r in figures["overlay2"])
     stream = min(r["seconds"] for r in figures["stream"])
     lines += ["", "Targets (best times):", ""]
@@ -249,6 +257,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each analysis and of the floor")
     parser.add_argument("--output", help="also write the results (markdown) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark images")
+    parser.add_argument("--image", help="measure this image (built earlier with --keep) instead of building")
+    parser.add_argument("--twin", help="with --image: its twin without deletions, for dive")
     parser.add_argument("--child", nargs=2, metavar=("SOURCE", "IMAGE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
