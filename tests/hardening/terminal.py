@@ -243,6 +243,7 @@ KEYS = {
     "end": "\x1b[F",
     "home": "\x1b[H",
     "ctrl+c": "\x03",
+    "ctrl+u": "\x15",
 }
 
 
