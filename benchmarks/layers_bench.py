@@ -203,7 +203,7 @@ def measure(args, api, image: str, twin: str | None, build_seconds: float) -> li
         for source, runs in figures.items():
             runs.append(run_child(source, image))
     baseline = run_child("baseline", image)
-    dive = find_dive()
+    dive = find_dive() if not args.no_dive else None
     dive_times = (timed_dive(dive, image), timed_dive(dive, twin) if twin else None) if dive else (None, None)
     sample = figures["stream"][0]
     lines = [
@@ -259,6 +259,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark images")
     parser.add_argument("--image", help="measure this image (built earlier with --keep) instead of building")
     parser.add_argument("--twin", help="with --image: its twin without deletions, for dive")
+    parser.add_argument("--no-dive", action="store_true", help="skip dive even when it is installed")
     parser.add_argument("--child", nargs=2, metavar=("SOURCE", "IMAGE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
