@@ -25,7 +25,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from dockscope.daemonlog import EVENT_TYPES, EventFeed, LineIndex, Lines, MemoryLines, discover, level_pattern, parse_line
 from dockscope.daemonlog.parse import LogRecord
@@ -281,9 +281,14 @@ class DaemonLogsPane(Pane):
             if done:
                 return
 
-    def on_worker_state_changed(self, event) -> None:
-        if event.worker.name == "daemon-log-index" and event.state.name in ("SUCCESS", "ERROR", "CANCELLED"):
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Indexing ended (or failed); a failed index, filter or search is said in the status line."""
+        worker = event.worker
+        if worker.name == "daemon-log-index" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._indexing = False
+        if event.state == WorkerState.ERROR and worker.group.startswith("daemon-log"):
+            self.message = f"{worker.group.removeprefix('daemon-log-')} failed: {worker.error}"
+            self._show_status()
 
     @work(thread=True, exit_on_error=False, group="daemon-log-journal")
     def _follow_journal(self) -> None:

@@ -15,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
 
 from dockscope.engine.ephemeral import UnprotectedWrites, check_containers
 from dockscope.engine.model import Container, HostSnapshot, Volume
@@ -179,6 +180,11 @@ class VolumesPane(TablePane):
             text.append("\n")
             text.append_text(safe(self.notice, "yellow", limit=400))
         self.query_one("#volume-detail", Static).update(text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed size fetch, write check or removal is said here, not lost."""
+        if event.state == WorkerState.ERROR and event.worker.group.startswith("volume-"):
+            self._say(f"{event.worker.group.removeprefix('volume-')} failed: {event.worker.error}")
 
     def _say(self, notice: str) -> None:
         self.notice = notice

@@ -10,7 +10,7 @@ from dockscope.engine.connect import open_client
 from tests.conftest import RUN_ID
 
 
-def _wait(condition, timeout: float = 20.0) -> None:
+def _wait(condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

@@ -11,7 +11,7 @@ from tests.conftest import RUN_ID
 SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
 
 
-async def until(pilot, condition, timeout: float = 20.0) -> None:
+async def until(pilot, condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

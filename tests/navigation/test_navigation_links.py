@@ -11,7 +11,7 @@ from dockscope.screens.relations import RelationsScreen
 from dockscope.ui.messages import OpenPane, Selection
 
 
-async def until(pilot, condition, timeout: float = 40.0) -> None:
+async def until(pilot, condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -101,7 +101,7 @@ async def test_container_tree_reaches_other_containers_and_layers(make_app, worl
         assert any(child.data == Selection("container", world.b) for group in network_node.children for child in group.children)
         layers = _node(screen, ("layers", world.image))
         layers.expand()
-        await until(pilot, lambda: any("efficiency" in str(n.label) for n in layers.children), timeout=60)
+        await until(pilot, lambda: any("efficiency" in str(n.label) for n in layers.children))
         assert any(str(n.label).startswith("#0") for n in layers.children)
         assert screen.destination(("layers", world.image)) is None or screen.layers_pane
         await pilot.press("escape")

@@ -8,7 +8,7 @@ from dockscope.panes.networks import NetworksPane, ReachScreen, network_name
 from dockscope.ui.messages import Selection
 
 
-async def until(pilot, condition, timeout: float = 20.0) -> None:
+async def until(pilot, condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

@@ -57,7 +57,7 @@ def vollab(client, labels, base_image, tmp_path_factory):
                 raise
 
 
-def _wait_for_writes(client, container_id: str, timeout: float = 15.0) -> None:
+def _wait_for_writes(client, container_id: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not any(c.get("Path") == "/srv/appdata/events.log" for c in client.diff(container_id) or []):
         assert time.monotonic() < deadline, "the writer never wrote"

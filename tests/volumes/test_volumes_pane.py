@@ -9,7 +9,7 @@ from dockscope.ui.confirm import ConfirmScreen
 from dockscope.ui.messages import Selection
 
 
-async def until(pilot, condition, timeout: float = 20.0) -> None:
+async def until(pilot, condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -55,7 +55,7 @@ async def test_writes_outside_volumes_are_reported(make_app, vollab):
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await _open(pilot, app, vollab)
         await pilot.press("o")
-        await until(pilot, lambda: pane.write_reports is not None, timeout=60)
+        await until(pilot, lambda: pane.write_reports is not None)
         names = {r.name: r for r in pane.write_reports}
         assert f"{vollab.prefix}writer" in names and names[f"{vollab.prefix}writer"].growing
         assert f"{vollab.prefix}keeper" not in names
