@@ -18,7 +18,8 @@ def docker_cli(*args: str) -> list[dict]:
         ["docker", "-H", os.environ["DOCKER_HOST"], *args, "--format", "{{json .}}"],
         capture_output=True, text=True, check=True, timeout=60,
     ).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    # split on "\n" only: names may hold U+2028, which str.splitlines() also splits on
+    return [json.loads(line) for line in out.split("\n") if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,10 @@ def make_session_module(endpoint):
 
 def test_containers_match_docker_ps(snapshot, run_label, demo):
     selector = f"label={run_label[0]}={run_label[1]}"
-    cli = {row["ID"]: row for row in docker_cli("ps", "-a", "--no-trunc", "--filter", selector)}
-    ours = {c.id: c for c in snapshot.containers if dict(c.labels).get(run_label[0]) == run_label[1]}
-    assert set(ours) == set(cli) and len(ours) == 10
+    demo_ids = set(demo.containers.values())
+    cli = {row["ID"]: row for row in docker_cli("ps", "-a", "--no-trunc", "--filter", selector) if row["ID"] in demo_ids}
+    ours = {c.id: c for c in snapshot.containers if c.id in demo_ids}
+    assert set(ours) == set(cli) == demo_ids and len(demo_ids) == 10
     for container_id, row in cli.items():
         assert ours[container_id].name == row["Names"]
         assert ours[container_id].image == row["Image"]
