@@ -44,6 +44,11 @@ class Lines(Protocol):
     @property
     def line_count(self) -> int: ...
 
+    @property
+    def generation(self) -> int:
+        """Rises when line numbers change meaning (file truncated or rotated, old lines dropped)."""
+        ...
+
     def lines(self, start: int, count: int) -> list[bytes]: ...
 
     def search(self, needle: str, start: int, check: Callable[[], None] = _never) -> int | None: ...
@@ -61,6 +66,7 @@ class LineIndex:
         self._checkpoints = array("Q", [0])
         self._lines = 0
         self._indexed_to = 0
+        self._generation = 0
         #: (block number, lines in it) -> the block's lines; only full blocks are kept.
         self._blocks: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
 
@@ -75,11 +81,19 @@ class LineIndex:
         return self._lines
 
     @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
     def indexed_bytes(self) -> int:
         return self._indexed_to
 
     def file_size(self) -> int:
         return os.fstat(self._fd).st_size
+
+    def changed(self) -> bool:
+        """True when the file grew or shrank since the last :meth:`update`."""
+        return self.file_size() != self._indexed_to
 
     def remaining_bytes(self) -> int:
         """Bytes written to the file and not indexed yet (a partial last line counts)."""
@@ -91,6 +105,7 @@ class LineIndex:
             self._checkpoints = array("Q", [0])
             self._lines = 0
             self._indexed_to = 0
+            self._generation += 1
             self._blocks.clear()
 
     def update(self, max_bytes: int | None = None, check: Callable[[], None] = _never) -> int:
@@ -250,6 +265,10 @@ class MemoryLines:
     @property
     def line_count(self) -> int:
         return len(self._lines)
+
+    @property
+    def generation(self) -> int:
+        return self.dropped
 
     def append(self, line: bytes) -> None:
         with self._lock:

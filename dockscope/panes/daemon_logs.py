@@ -217,6 +217,7 @@ class DaemonLogsPane(Pane):
         self._index: LineIndex | None = None
         self._indexing = False
         self._seen_lines = 0
+        self._generation = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="daemon-log-source")
@@ -302,7 +303,7 @@ class DaemonLogsPane(Pane):
     def _tick(self) -> None:
         """Follow: pick up lines written since the last look."""
         source = self.view.source
-        if self._index is not None and not self._indexing and self._index.remaining_bytes():
+        if self._index is not None and not self._indexing and self._index.changed():
             self._start_indexing()
         elif isinstance(source, MemoryLines) and source.line_count != self._seen_lines:
             self._grown(self._seen_lines, True)
@@ -312,7 +313,11 @@ class DaemonLogsPane(Pane):
         """The source has more lines than ``previous_lines``: extend the filter, follow when done."""
         view = self.view
         self._seen_lines = view.source.line_count if view.source is not None else 0
-        if view.filtered is not None and self.level is not None:
+        if view.source is not None and view.source.generation != self._generation:
+            self._generation = view.source.generation
+            view.reset()
+            self.set_level(self.level)
+        elif view.filtered is not None and self.level is not None:
             self._extend_filter(self.level, previous_lines)
         view.sync_size()
         if self.follow and done:

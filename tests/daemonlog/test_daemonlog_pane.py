@@ -82,3 +82,22 @@ async def test_events_tab_shows_a_container_start_and_stop(make_app, client, lab
             assert (name, "start") in rows()
         finally:
             client.remove_container(container, force=True)
+
+
+async def test_follow_picks_up_new_lines_and_a_truncated_file(make_app, tmp_path):
+    log = tmp_path / "dockerd.log"
+    log.write_bytes(b"".join(b'time="2026-11-28T01:00:%02dZ" level=info msg="old %d"\n' % (i, i) for i in range(40)))
+    app = make_app(daemon_log=str(log), start_pane="daemon_logs", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+
+        def last_message() -> str:
+            shown = view.visible_lines()
+            return parse_line(view.source.lines(shown[-1], 1)[0]).message if shown else ""
+
+        await until(pilot, lambda: last_message() == "old 39")
+        with open(log, "ab") as handle:
+            handle.write(b'time="2026-11-28T01:01:00Z" level=warning msg="appended"\n')
+        await until(pilot, lambda: last_message() == "appended")
+        log.write_bytes(b'time="2026-11-28T02:00:00Z" level=error msg="after rotation"\n')
+        await until(pilot, lambda: view.row_count == 1 and last_message() == "after rotation")

@@ -89,7 +89,9 @@ def test_follow_a_growing_file_and_a_truncated_one(tmp_path):
     assert parse_line(index.lines(1, 1)[0]).message == "two"
     assert parse_line(index.lines(200, 1)[0]).message == "n198"
     path.write_bytes(b'time="9" level=error msg="after rotation"\n')
+    assert index.generation == 0
     index.update()
+    assert index.generation == 1, "line numbers changed meaning"
     assert index.line_count == 1
     assert parse_line(index.lines(0, 1)[0]).message == "after rotation"
     index.close()
