@@ -42,6 +42,8 @@ async def test_rows_show_users_orphans_and_binds(make_app, vollab):
         assert (stopped[4], stopped[5]) == ("", f"{vollab.prefix}idle")
         assert _cells(pane, vollab.volumes["orphan"])[4] == "orphaned"
         assert _cells(pane, vollab.volumes["anonymous"])[2] == "anonymous"
+        await pilot.press("s")
+        await until(pilot, lambda: _cells(pane, vollab.volumes["used"])[3] not in ("…", "0B"))
         await _select(pilot, pane, vollab.volumes["used"])
         await until(pilot, lambda: "/data" in str(pane.query_one("#volume-detail").render()))
         await pilot.press("b")
