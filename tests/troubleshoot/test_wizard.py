@@ -63,9 +63,10 @@ async def test_w_opens_the_wizard_over_the_app_snapshot_and_escape_closes_it(mak
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_wizard(app, pilot, [f"{demo.prefix}crashloop"])
         assert screen.latest_snapshot is app.snapshot and screen.daemon_log == SANDBOX_LOG
-        assert screen.view == "symptoms" and screen.focused is screen.query_one("#symptoms")
+        assert screen.view == "symptoms"
+        await wait_for(pilot, lambda: screen.focused is screen.query_one("#symptoms"), what="focus on the symptoms")
         await pilot.press("escape")
-        assert not isinstance(app.screen, WizardScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, WizardScreen), what="the wizard to close")
 
 
 async def test_restarting_container_path_and_escape_back(make_session, demo):
