@@ -244,24 +244,38 @@ class DaemonLogsPane(Pane):
         table = self.events_table
         for key, label in (("time", "Time"), ("type", "Type"), ("name", "Object"), ("action", "Action"), ("detail", "Detail")):
             table.add_column(label, key=key)
-        local = getattr(getattr(self.app, "session", None), "endpoint", None)
-        is_local = local is None or local.scheme in ("unix", "npipe")
-        self.discovery = discover(self.daemon_log, local=is_local)
-        self.query_one("#daemon-log-source", Static).update(safe(self.discovery.explain(), limit=2000))
-        self._open_source()
+        self.query_one("#daemon-log-source", Static).update(Text("looking for the daemon's log…", style="dim"))
         self._show_status()
         self._show_events_status()
+        self._discover()
         self.set_interval(FOLLOW_SECONDS, self._tick)
         if getattr(self.app, "use_events", True) and hasattr(self.app, "session"):
             self._follow_events()
 
-    def _open_source(self) -> None:
-        source = self.discovery.source if self.discovery else None
+    @work(thread=True, exit_on_error=False, group="daemon-log-discover")
+    def _discover(self) -> None:
+        """Find the log off the UI thread (probing journald runs journalctl) and open a file source."""
+        endpoint = getattr(getattr(self.app, "session", None), "endpoint", None)
+        is_local = endpoint is None or endpoint.scheme in ("unix", "npipe")
+        discovery = discover(self.daemon_log, local=is_local)
+        index = None
+        if discovery.source is not None and discovery.source.kind == "file":
+            try:
+                index = LineIndex(discovery.source.location)
+            except OSError as error:
+                discovery = Discovery(None, discovery.tried + (f"{discovery.source.location}: {error.strerror or error}",))
+        self.app.call_from_thread(self._open_source, discovery, index)
+
+    def _open_source(self, discovery: Discovery, index: LineIndex | None) -> None:
+        self.discovery = discovery
+        self.query_one("#daemon-log-source", Static).update(safe(discovery.explain(), limit=2000))
+        source = discovery.source
         if source is None:
+            self._show_status()
             return
-        if source.kind == "file":
-            self._index = LineIndex(source.location)
-            self.view.source = self._index
+        if index is not None:
+            self._index = index
+            self.view.source = index
             self._start_indexing()
         else:
             lines = MemoryLines()

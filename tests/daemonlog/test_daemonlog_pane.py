@@ -48,8 +48,8 @@ async def test_log_tab_reads_filters_and_searches_the_real_log(make_app):
 async def test_missing_log_says_why(make_app, tmp_path):
     app = make_app(daemon_log=str(tmp_path / "absent.log"), start_pane="daemon_logs", events=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
         pane = app.query_one(DaemonLogsPane)
+        await until(pilot, lambda: pane.discovery is not None)
         text = _status(pane, "#daemon-log-source")
         assert "absent.log" in text and "does not exist" in text
         assert app.query_one(LogView).row_count == 0
