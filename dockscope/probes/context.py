@@ -74,7 +74,9 @@ def container_log_tail(client, container_id: str, lines: int = LOG_TAIL) -> tupl
 
 
 def _logged_containers(snapshot: HostSnapshot, focus: Sequence[str]) -> list[str]:
-    faulted = [c.id for c in snapshot.containers if is_faulted(c) and c.state != "created"]
+    """Whose log tail to read: the focus, then the faulted ones newest first, then the default bridge's."""
+    newest = sorted(snapshot.containers, key=lambda c: -c.created)
+    faulted = [c.id for c in newest if is_faulted(c) and c.state != "created"]
     on_default_bridge = [c.id for c in snapshot.containers if c.state == "running" and "bridge" in c.network_names]
     chosen = [c for c in focus if c in snapshot.container_by_id]
     return list(dict.fromkeys(chosen + faulted + on_default_bridge))[: MAX_LOGGED + len(chosen)]
@@ -98,12 +100,16 @@ def _read_events(client, since: float, until: float) -> tuple[DockerEvent, ...]:
         return ()
 
 
-def _port_bindings(client, snapshot: HostSnapshot) -> dict[str, tuple[str, ...]]:
-    """Requested host bindings of containers on ``none``/``host``: their list entry shows none."""
+def _port_bindings(client, snapshot: HostSnapshot, focus: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Requested host bindings of containers on ``none``/``host``: their list entry shows none.
+
+    One more inspect each (the snapshot does not keep ``PortBindings``), so at
+    most :data:`MAX_INSPECTED` of them, the focus first.
+    """
     found = {}
-    for container in snapshot.containers:
-        if container.network_mode not in ("none", "host"):
-            continue
+    isolated = [c for c in snapshot.containers if c.network_mode in ("none", "host")]
+    isolated.sort(key=lambda c: c.id not in focus)
+    for container in isolated[:MAX_INSPECTED]:
         try:
             bindings = (client.inspect_container(container.id).get("HostConfig") or {}).get("PortBindings") or {}
         except Exception:  # removed meanwhile
@@ -233,7 +239,7 @@ def gather_context(
         snapshot=snapshot,
         container_logs=_read_logs(client, _logged_containers(snapshot, focus)),
         events=_read_events(client, now - EVENTS_WINDOW, now),
-        port_bindings=_port_bindings(client, snapshot),
+        port_bindings=_port_bindings(client, snapshot, focus),
         container_sizes=sizes,
         volume_sizes=volume_sizes,
         log_sizes=_log_sizes(snapshot) if local else {},

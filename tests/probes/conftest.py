@@ -149,7 +149,8 @@ def context(make_session_once, conditions, demo):
     """One context gathered over the whole sandbox host, focused on our containers."""
     from dockscope.probes import gather_context
 
-    focus = [demo.containers["web"], conditions.ids["caller"], conditions.ids["latest"], demo.containers["crashloop"]]
+    focus = [demo.containers["web"], demo.containers["crashloop"]] + [
+        conditions.ids[key] for key in ("caller", "latest", "segv", "nonepub", "nonequiet")]
     return gather_context(make_session_once, focus=focus, daemon_log=SANDBOX_LOG, env={})
 
 

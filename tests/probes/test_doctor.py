@@ -74,7 +74,7 @@ def test_schema_checker_rejects_a_broken_report(report):
 
 
 def test_text_report_is_grouped_and_cleaned(docker_host, demo, conditions, hostile, tmp_path):
-    result = doctor(docker_host, "--fail-on", "error", home=str(tmp_path))
+    result = doctor(docker_host, "--fail-on", "error", "--no-layers", home=str(tmp_path))
     assert result.returncode == 1, "the demo has errors"
     out = result.stdout
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
@@ -86,10 +86,10 @@ def test_text_report_is_grouped_and_cleaned(docker_host, demo, conditions, hosti
 
 
 def test_component_filter_and_fail_on(docker_host, conditions, tmp_path):
-    only_client = doctor(docker_host, "--json", "--component", "client", "--fail-on", "error", home=str(tmp_path))
+    only_client = doctor(docker_host, "--json", "--component", "client", "--fail-on", "error", "--no-layers", home=str(tmp_path))
     assert only_client.returncode == 0, only_client.stdout
     assert {f["component"] for f in json.loads(only_client.stdout)["findings"]} <= {"client"}
-    volumes = doctor(docker_host, "--json", "--component", "volume", "--fail-on", "info", home=str(tmp_path))
+    volumes = doctor(docker_host, "--json", "--component", "volume", "--fail-on", "info", "--no-layers", home=str(tmp_path))
     assert volumes.returncode == 1
     assert {f["component"] for f in json.loads(volumes.stdout)["findings"]} == {"volume"}
 
@@ -98,14 +98,14 @@ def test_exclusions_from_the_config_file(docker_host, demo, conditions, tmp_path
     config = tmp_path / ".config" / "dockscope" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'[doctor]\nexclude_probes = ["container.*", "registry.pull_failed"]\nexclude_objects = ["{demo.prefix}*"]\n')
-    result = doctor(docker_host, "--json", "--fail-on", "info", home=str(tmp_path))
+    result = doctor(docker_host, "--json", "--fail-on", "info", "--no-layers", home=str(tmp_path))
     report = json.loads(result.stdout)
     assert errors(report, SCHEMA) == []
     assert report["excluded"] > 0
     for finding in report["findings"]:
         assert not finding["id"].startswith("container.") and finding["id"] != "registry.pull_failed"
         assert not any(name.startswith(demo.prefix) for name in [finding["object"], *finding["containers"]])
-    explicit = doctor(docker_host, "--json", "--config", str(config), "--fail-on", "info", home="/nonexistent")
+    explicit = doctor(docker_host, "--json", "--config", str(config), "--fail-on", "info", "--no-layers", home="/nonexistent")
     assert json.loads(explicit.stdout)["excluded"] > 0, "--config PATH is read instead of the default file"
 
 
