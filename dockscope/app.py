@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -33,12 +34,36 @@ EVENT_DEBOUNCE_SECONDS = 0.15
 INSPECT_BATCH = 25
 
 
-class StatusBar(Static):
-    """One line: endpoint and why, daemon version, connection state, age of data."""
+class StatusBar(Widget):
+    """Connection state, age of data, daemon version, endpoint and why it was chosen.
+
+    Redrawn every second for the age, so it repaints without a layout pass
+    unless the number of lines it needs (one when wide, two when narrow) changes.
+    """
 
     DEFAULT_CSS = """
     StatusBar { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
     """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._line = Text()
+
+    def show(self, line: Text) -> None:
+        if line.plain == self._line.plain and line.spans == self._line.spans:
+            return
+        relayout = self._lines_needed(line) != self._lines_needed(self._line)
+        self._line = line
+        self.refresh(layout=relayout)
+
+    def _lines_needed(self, line: Text) -> int:
+        return 1 if line.cell_len <= max(self.size.width, 1) else 2
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        return self._line
 
 
 class DockscopeApp(App[int]):
@@ -92,6 +117,7 @@ class DockscopeApp(App[int]):
         self._last_event_time: float | None = None
         self._events_stream = None
         self._status_error = ""
+        self._banner = ""
         #: Where linked navigation came from: (pane id, selection) pairs; Escape pops one.
         self.nav_stack: list[tuple[str, Selection | None]] = []
 
@@ -285,17 +311,22 @@ class DockscopeApp(App[int]):
         line.append_text(safe(endpoint.display, "bold cyan"))
         line.append(" via ", style="dim")
         line.append_text(safe(endpoint.source))
-        self.base_screen.query_one("#status", StatusBar).update(line)
-        stale = self.base_screen.query_one("#stale", Static)
+        self.base_screen.query_one("#status", StatusBar).show(line)
         if snapshot is not None and snapshot.stale:
             reason = self.session.last_error or "no answer"
-            stale.update(safe(f"Daemon unreachable: showing data from {time.strftime('%H:%M:%S', time.localtime(snapshot.taken_at))} (stale), retrying… ({reason})"))
-            stale.add_class("shown")
-        elif self._status_error:
-            stale.update(safe(self._status_error))
-            stale.add_class("shown")
+            taken = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
+            self._show_banner(f"Daemon unreachable: showing data from {taken} (stale), retrying… ({reason})")
         else:
-            stale.remove_class("shown")
+            self._show_banner(self._status_error)
+
+    def _show_banner(self, message: str) -> None:
+        """Show (or hide, for "") the red line under the status bar; only touched when it changes."""
+        if message == self._banner:
+            return
+        self._banner = message
+        banner = self.base_screen.query_one("#stale", Static)
+        banner.update(safe(message))
+        banner.set_class(bool(message), "shown")
 
     # ---------------------------------------------------------------- actions
     def action_show_pane(self, pane_id: str) -> None:
