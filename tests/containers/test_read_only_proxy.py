@@ -31,7 +31,7 @@ pytestmark = pytest.mark.daemon
 NOT_PRESSED = {"q", "ctrl+q", "ctrl+c", "ctrl+p", "m", "c", "i", "n", "v", "l", "escape", "tab", "shift+tab"}
 MOVING = ("show_pane", "scroll", "cursor", "page", "copy", "delete", "paste", "cut", "select", "home", "end", "screenshot")
 CONTAINER_WRITE_KEYS = ("u", "x", "R", "p", "K", "D", "e", "P")
-DETAIL_KEYS = ("v", "r", "tab", "down", "enter")
+DETAIL_KEYS = ("v", "r", "v")
 LOGS_KEYS = ("f", "f", "T", "w", "n", "N", "o", "G")
 
 
@@ -64,14 +64,20 @@ async def back_to_base(app, pilot) -> None:
     assert app.screen is app.base_screen
 
 
-def bindings_here(app) -> list[str]:
-    """The action keys active now (moving the cursor, scrolling and editing text change nothing)."""
+def bindings_here(app, pane_id: str, pressed: set[tuple[str, str, str]]) -> list[str]:
+    """The action keys active now not pressed yet (an app-wide key once in the session, a pane's key once per pane).
+
+    Moving the cursor, scrolling and editing text change nothing, so they are left out.
+    """
     keys = []
     for key, active in app.active_bindings.items():
         action = active.binding.action
         if key in NOT_PRESSED or action.startswith(MOVING) and action != "select_cursor":
             continue
-        keys.append(key)
+        owner = "app" if active.node is app else pane_id
+        if (key, action, owner) not in pressed:
+            pressed.add((key, action, owner))
+            keys.append(key)
     return keys
 
 
@@ -89,19 +95,21 @@ async def test_a_read_only_session_sends_only_get_and_head(docker_host, target) 
         app = DockscopeApp(HostSession(endpoint, open_client(endpoint, timeout=15)), read_only=True, start_pane="map")
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: app.snapshot is not None and target in app.snapshot.container_by_id, what="a snapshot")
+            pressed: set[tuple[str, str, str]] = set()
             for pane_key, pane_id in (("m", "map"), ("i", "images"), ("n", "networks"), ("v", "volumes"), ("l", "daemon_logs"), ("c", "containers")):
                 await tap(app, pilot, pane_key)
                 await pilot.pause(0.2)
-                for key in bindings_here(app):
+                for key in bindings_here(app, pane_id, pressed):
                     if isinstance(app.focused, Input):  # a search box opened: keys would be typed into it
                         app.action_show_pane(pane_id)
                     await tap(app, pilot, key)
                     await back_to_base(app, pilot)
             pane = app.query_one(ContainersPane)
-            pane.action_clear()  # the keys above toggled "faulted only" and sorted
+            pane.action_clear()  # closes the filter box "/" opened
+            pane.action_clear()  # clears the filter and "faulted only" the keys above toggled
             pane.apply_filter(f"{PREFIX}ro-target")
             await wait_until(pilot, lambda: pane.table.row_count == 1, what="our row")
-            pane.table.focus()
+            app.set_focus(pane.table)
             pane.table.move_cursor(row=0)
             await tap(app, pilot, "space")
             for key in CONTAINER_WRITE_KEYS:
@@ -114,7 +122,7 @@ async def test_a_read_only_session_sends_only_get_and_head(docker_host, target) 
                 await tap(app, pilot, key)
             await back_to_base(app, pilot)
             app.action_show_pane("containers")
-            pane.table.focus()
+            app.set_focus(pane.table)
             await tap(app, pilot, "L")
             await wait_until(pilot, lambda: isinstance(app.screen, ContainerLogsScreen) and len(app.screen.view.ring) >= 1, what="logs")
             app.screen.apply_search("hello")
