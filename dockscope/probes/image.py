@@ -37,7 +37,7 @@ PULL_FIXES = {
 
 @probe("image.dangling", "image", "Dangling images and the bytes they hold")
 def dangling(context: ProbeContext) -> Iterator[Hit]:
-    loose = [i for i in context.snapshot.images if i.dangling and not i.container_ids]
+    loose = sorted((i for i in context.snapshot.images if i.dangling and not i.container_ids), key=lambda i: -i.size)
     if not loose:
         return
     total = sum(i.size - (i.shared_size or 0) for i in loose)
