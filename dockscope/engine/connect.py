@@ -160,7 +160,7 @@ def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT):
     if url.startswith("tcp://") and (endpoint.tls_verify or endpoint.client_cert):
         url = "https://" + url.removeprefix("tcp://")
     try:
-        return docker.APIClient(
+        client = docker.APIClient(
             base_url=url,
             version="auto",
             timeout=timeout if timeout is not None else None,
@@ -170,3 +170,28 @@ def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT):
         )
     except Exception as error:  # docker-py raises many kinds here; classify them all
         raise ConnectError(classify(error, endpoint, timeout or 0)) from None
+    _one_pool_per_socket(client)
+    return client
+
+
+def _one_pool_per_socket(client) -> None:
+    """Make every request of ``client`` share one keep-alive pool (at most ``max_pool_size`` sockets).
+
+    docker-py's unix-socket adapter keys its connection pools by the full
+    request URL, so each ``/containers/<id>/stats`` or ``/containers/<id>/json``
+    keeps a socket of its own open (up to 25 per client: 50 sockets to the
+    daemon at idle). The pool's host is always ``localhost``, so keying by
+    scheme and host alone changes nothing else.
+    """
+    from urllib.parse import urlsplit
+
+    for adapter in client.adapters.values():
+        if type(adapter).__name__ != "UnixHTTPAdapter":
+            continue
+        keyed_by_url = adapter.get_connection
+
+        def get_connection(url, proxies=None, _get=keyed_by_url):
+            parts = urlsplit(url)
+            return _get(f"{parts.scheme}://{parts.netloc}", proxies)
+
+        adapter.get_connection = get_connection
