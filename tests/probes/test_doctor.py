@@ -7,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
+import docker
 import pytest
 
 from dockscope.probes.doctor import SCHEMA_PATH, Exclusions, grade, score
@@ -31,15 +31,13 @@ def doctor(docker_host: str, *args: str, home: str) -> subprocess.CompletedProce
 
 @pytest.fixture(scope="module")
 def hostile(client, labels, demo):
-    """A container that exits 3 after printing escape sequences (its log becomes evidence)."""
+    """A container whose command carries escape sequences: it fails to start, and
+    State.Error and Config.Cmd (evidence of container.start_failed) repeat it."""
     name = f"{demo.prefix}p-hostile"
-    created = client.create_container(f"{demo.repo}/app:2", ["sh", "-c", f"printf '{HOSTILE}\\n'; exit 3"], name=name,
-                                      labels=labels, host_config=client.create_host_config(log_config=LOG_CONFIG))
-    client.start(created["Id"])
-    deadline = time.monotonic() + 20
-    while client.inspect_container(created["Id"])["State"]["Status"] != "exited":
-        assert time.monotonic() < deadline, "hostile container did not exit"
-        time.sleep(0.2)
+    created = client.create_container(f"{demo.repo}/app:2", [f"/bin/{HOSTILE}"], name=name, labels=labels,
+                                      host_config=client.create_host_config(log_config=LOG_CONFIG))
+    with pytest.raises(docker.errors.APIError):
+        client.start(created["Id"])
     return name
 
 
