@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from docker.errors import NotFound
 
 from dockscope.engine.connect import open_client
 from dockscope.engine.endpoint import resolve_endpoint
@@ -16,7 +17,10 @@ def test_requests_to_many_urls_share_one_pool(docker_host: str) -> None:
         client = open_client(resolve_endpoint(host=proxy.url, env={}), timeout=10)
         containers = client.containers(all=True)[:30]
         for container in containers:
-            client.inspect_container(container["Id"])
+            try:
+                client.inspect_container(container["Id"])
+            except NotFound:  # another test's container, removed meanwhile
+                pass
         client.images()
         client.networks()
         requests = len(proxy.requests)
