@@ -39,10 +39,8 @@ def is_local(client) -> bool:
 
 
 def is_faulted(container: Container) -> bool:
-    """Restarting, dead, unhealthy, paused or stopped with a failure: worth a closer look."""
-    if container.state in ("restarting", "dead", "paused") or container.health == "unhealthy":
-        return True
-    if container.state == "created":
+    """Restarting, dead, unhealthy, paused, never started or stopped with a failure: worth a closer look."""
+    if container.state in ("restarting", "dead", "paused", "created") or container.health == "unhealthy":
         return True
     return container.state == "exited" and (container.exit_code or 0) != 0
 

@@ -228,11 +228,15 @@ class WizardScreen(Screen[None]):
         from dockscope.probes import gather_context
 
         endpoint = self.session.endpoint
-        session = HostSession(endpoint, open_client(endpoint, timeout=10))
+        client = open_client(endpoint, timeout=10)
         kinds = {q.id: q.kind for q in symptom(symptom_id).questions}
         containers = [value for question, value in answers.items() if kinds.get(question) == "container"]
         images = [value for question, value in answers.items() if kinds.get(question) == "image"]
-        context = gather_context(session, focus=containers, images=images, inspect_all=False, daemon_log=self.daemon_log)
+        try:
+            context = gather_context(HostSession(endpoint, client), focus=containers, images=images,
+                                     inspect_all=False, daemon_log=self.daemon_log)
+        finally:
+            client.close()
         return run_symptom(symptom_id, context, answers)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
