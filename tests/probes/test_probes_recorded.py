@@ -173,3 +173,10 @@ def test_registry_has_25_probes_over_every_component():
     assert {p.component for p in probes.values()} == {"client", "daemon", "image", "registry", "container", "network", "volume", "storage"}
     assert all(probe_id.split(".")[0] in ("client", "daemon", "image", "registry", "container", "network", "volume", "storage")
                for probe_id in probes)
+
+
+def test_every_probe_is_named_by_a_test():
+    here = Path(__file__).resolve().parent
+    text = "\n".join(path.read_text() for path in here.glob("test_*.py"))
+    untested = [probe_id for probe_id in load_probes() if f'"{probe_id}"' not in text]
+    assert untested == []
