@@ -29,7 +29,13 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="per-request timeout (default: 5)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(load: set[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; ``load`` names the commands whose modules are imported for their options.
+
+    Importing every command's module costs half a second before the dashboard
+    can start, so :func:`main` loads only the commands named on the command
+    line (``None``: all of them).
+    """
     parser = argparse.ArgumentParser(
         prog="dockscope",
         description="A terminal dashboard that shows a Docker host as it is and tells you what is wrong with it.",
@@ -49,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, add_arguments, _run, help_text) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
         add_connection_arguments(sub)
-        _load(module, add_arguments)(sub)
+        if load is None or name in load:
+            _load(module, add_arguments)(sub)
     return parser
 
 
@@ -87,7 +94,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(load={word for word in argv if word in COMMANDS})
     args = parser.parse_args(argv)
     if args.command is None:
         return run_app(args)
