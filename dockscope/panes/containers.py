@@ -24,7 +24,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Sparkline, Static
 
 from dockscope.engine.actions import ActionError, ContainerActions, ReadOnlyError, exec_command

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.widgets import Input
 
 from dockscope.panes.container_detail import ContainerDetailScreen
 from dockscope.panes.containers import ContainersPane
 from dockscope.ui.confirm import ConfirmScreen
 from dockscope.ui.messages import Selection
-from textual.widgets import Input
 from tests.containers.conftest import PREFIX, wait_for
 
 pytestmark = pytest.mark.daemon
@@ -144,19 +144,3 @@ async def test_mark_confirm_default_no_then_stop(make_app, client, make_containe
         await wait_until(
             pilot, lambda: all(pane.table.get_cell(c, "state").plain == "exited" for c in ids.values()), what="the table to show it"
         )
-
-
-async def test_read_only_hides_and_refuses_actions(make_app, trio, state) -> None:
-    app = make_app(start_pane="containers", events=False, read_only=True)
-    async with app.run_test(size=(200, 50)) as pilot:
-        pane = await open_filtered(app, pilot, trio)
-        pane.table.move_cursor(row=all_keys(pane).index(trio["alpha"]))
-        footer_keys = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
-        assert "x" not in footer_keys and "D" not in footer_keys and "L" in footer_keys
-        for key in ("x", "D", "K", "R", "p", "e", "P", "u"):
-            await pilot.press(key)
-            assert not isinstance(app.screen, ConfirmScreen)
-        pane.action_stop()
-        assert "read-only" in str(pane.query_one("#containers-message").render())
-        await pilot.pause(0.5)
-        assert state(trio["alpha"])["Running"]

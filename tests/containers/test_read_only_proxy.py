@@ -111,10 +111,14 @@ async def test_a_read_only_session_sends_only_get_and_head(docker_host, target) 
             await wait_until(pilot, lambda: pane.table.row_count == 1, what="our row")
             app.set_focus(pane.table)
             pane.table.move_cursor(row=0)
+            shown = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
+            assert not shown & set(CONTAINER_WRITE_KEYS) and "L" in shown  # hidden from the footer
             await tap(app, pilot, "space")
             for key in CONTAINER_WRITE_KEYS:
                 await tap(app, pilot, key)
                 await back_to_base(app, pilot)
+            pane.action_remove()  # and refused even when called directly
+            assert "read-only" in str(pane.query_one("#containers-message").render())
             pane.marked.clear()
             await tap(app, pilot, "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ContainerDetailScreen) and app.screen.shown, what="the detail")
