@@ -142,6 +142,33 @@ def image_facts(context: ProbeContext, image: Image) -> tuple[Evidence, ...]:
     return tuple(facts)
 
 
+def host_facts(context: ProbeContext, component: str) -> tuple[Evidence, ...]:
+    """The host-wide fields that matter for a component (disk, registry settings, endpoint, daemon)."""
+    snapshot, daemon = context.snapshot, context.snapshot.daemon
+    facts: list[Evidence] = []
+    if component == "storage":
+        if context.data_root is not None:
+            fs = context.data_root
+            facts.append(Evidence(f"filesystem {fs.path}", "free", f"{size(fs.free)} of {size(fs.total)} ({fs.free_ratio:.0%})"))
+        if snapshot.disk is not None:
+            disk = snapshot.disk
+            facts += [Evidence("docker system df", kind, f"{size(total)} ({size(reclaimable)} reclaimable)") for kind, total, reclaimable in (
+                ("images", disk.images_size, disk.images_reclaimable), ("containers", disk.containers_size, disk.containers_reclaimable),
+                ("volumes", disk.volumes_size, disk.volumes_reclaimable), ("build cache", disk.build_cache_size, disk.build_cache_reclaimable))]
+    elif component == "registry" and daemon is not None:
+        registry = daemon.registry
+        facts += [Evidence("daemon", "IndexServerAddress", registry.index_server or "?"),
+                  Evidence("daemon", "Mirrors", ", ".join(registry.mirrors) or "none"),
+                  Evidence("client", "logged in to", ", ".join(registry.logged_in) or "nothing")]
+    elif component in ("client", "daemon"):
+        facts += [Evidence("client", "endpoint", f"{snapshot.endpoint.display} (chosen by {snapshot.endpoint.source})"),
+                  Evidence("client", "API version", context.client.api_version or "?"),
+                  Evidence("daemon log", "source", context.daemon_log_source or context.daemon_log_problem or "none")]
+        if daemon is not None:
+            facts.append(Evidence("daemon", "version", f"{daemon.server_version} (API {daemon.api_version})"))
+    return tuple(facts)
+
+
 def _pair_fact(first: Container, second: Container) -> Evidence:
     shared = sorted(set(first.network_names) & set(second.network_names) - {"bridge", "host", "none"})
     return Evidence(f"containers {first.name} and {second.name}", "shared user-defined networks", ", ".join(shared) or "none")
@@ -178,6 +205,7 @@ def run_symptom(symptom_id: str, context: ProbeContext, answers: Mapping[str, st
     if "first" in chosen and "second" in chosen:
         facts.insert(0, _pair_fact(chosen["first"], chosen["second"]))
     default = next((c.component for c in choices if c.component), spec.component)
+    facts += host_facts(context, default)
     worst = max(findings, key=lambda f: severity_rank(f.severity), default=None)
     component = worst.component if worst is not None and worst.severity != "info" else default
     return Diagnosis(

@@ -120,6 +120,18 @@ def test_choices_change_the_component_and_checks(demo_context, demo):
     assert fail.component == "client"
 
 
+def test_host_wide_symptoms_show_host_facts(demo_context):
+    disk = run_symptom("disk_full", demo_context, {})
+    fields = {f.field: f.observed for f in disk.facts}
+    assert demo_context.data_root is not None and fields["free"].endswith(f"({demo_context.data_root.free_ratio:.0%})")
+    assert {"images", "containers", "volumes", "build cache"} <= set(fields)
+    hang = run_symptom("commands_fail", demo_context, {"how": "hang"})
+    fields = {f.field: f.observed for f in hang.facts}
+    assert fields["endpoint"].startswith(demo_context.snapshot.endpoint.display) and fields["source"] == demo_context.daemon_log_source
+    pull = run_symptom("pull_fails", demo_context, {})
+    assert {f.field for f in pull.facts} >= {"IndexServerAddress", "Mirrors", "logged in to"}
+
+
 def test_wrong_answers_are_refused(demo_context):
     with pytest.raises(AnswerError):
         run_symptom("restarting", demo_context, {})
