@@ -511,6 +511,8 @@ class DaemonLogsPane(Pane):
             on = kind in self.event_types
             line.append(f" {number}:{kind} ", style="bold reverse" if on else "dim")
         line.append(f"  {self.events_table.row_count:,} of {len(self.events):,} events", style="dim")
+        if self._feed is not None and self._feed.connections > 1:
+            line.append(f"  stream reopened {self._feed.connections - 1}x, gaps refilled", style="yellow")
         self.query_one("#daemon-events-status", Static).update(line)
 
     def on_unmount(self) -> None:

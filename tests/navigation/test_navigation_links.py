@@ -11,10 +11,10 @@ from dockscope.screens.relations import RelationsScreen
 from dockscope.ui.messages import OpenPane, Selection
 
 
-async def until(pilot, condition, timeout: float = 60.0) -> None:
+async def until(pilot, condition, timeout: float = 60.0, what=lambda: "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
+        assert time.monotonic() < deadline, f"not met in time: {what()}"
         await pilot.pause(0.05)
 
 
@@ -60,13 +60,19 @@ async def _follow(pilot, app, target: Selection, pane_id: str) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: not isinstance(app.screen, RelationsScreen))
     assert app.current_pane == pane_id
-    await until(pilot, lambda: _pane(app, pane_id).table.current_key == target.key and app.selection == target)
+    await until(
+        pilot, lambda: _pane(app, pane_id).table.current_key == target.key and app.selection == target,
+        what=lambda: f"on {target} in {pane_id}: cursor {_pane(app, pane_id).table.current_key}, selection {app.selection}",
+    )
 
 
 async def _back(pilot, app, pane_id: str, selection: Selection, key: str = "escape") -> None:
     await pilot.press(key)
-    await until(pilot, lambda: app.current_pane == pane_id and app.selection == selection)
-    await until(pilot, lambda: _pane(app, pane_id).table.current_key == selection.key)
+    await until(
+        pilot, lambda: app.current_pane == pane_id and app.selection == selection,
+        what=lambda: f"back to {pane_id} {selection}: in {app.current_pane} on {app.selection}, focus {app.focused}",
+    )
+    await until(pilot, lambda: _pane(app, pane_id).table.current_key == selection.key, what=lambda: f"cursor on {selection.key}")
 
 
 async def test_walk_every_link_and_back(make_app, world):
