@@ -306,6 +306,7 @@ class ContainerLogsScreen(ModalScreen[None]):
         self._restart()
 
     def on_unmount(self) -> None:
+        self.pending = PendingLines(1)  # a reader still opening its stream sees it is stale and closes it
         self._close_stream()
 
     # ------------------------------------------------------------- stream
@@ -330,12 +331,23 @@ class ContainerLogsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="container-logs")
     def _read(self, pending: PendingLines, since: float | None, tail: int | None) -> None:
+        """Open a client without a read timeout (a followed stream may stay silent), read, close it."""
         from dockscope.engine.connect import open_client
 
         try:
             client = open_client(self.app.session.endpoint, timeout=None)
+        except Exception as error:  # the daemon is unreachable
+            self.app.call_from_thread(self._ended, pending, f"cannot read logs: {error}")
+            return
+        try:
+            self._pump(client, pending, since, tail)
+        finally:
+            client.close()
+
+    def _pump(self, client, pending: PendingLines, since: float | None, tail: int | None) -> None:
+        try:
             inspect = client.inspect_container(self.container_id)
-        except Exception as error:  # removed, or the daemon is unreachable
+        except Exception as error:  # removed, or the daemon went away
             removed = "404" in str(error) or "No such container" in str(error)
             self.app.call_from_thread(self._ended, pending, "removed" if removed else f"cannot read logs: {error}")
             return
@@ -349,10 +361,10 @@ class ContainerLogsScreen(ModalScreen[None]):
             reason = unreadable_reason(error, driver) or f"cannot read logs: {getattr(error, 'explanation', None) or error}"
             self.app.call_from_thread(self._ended, pending, reason)
             return
-        if pending is not self.pending:
+        self._stream = stream
+        if pending is not self.pending:  # restarted or closed while we were opening
             stream.close()
             return
-        self._stream = stream
         self._next_seq = read_lines(stream, tty, pending.put, first_seq=self._next_seq)
         self.app.call_from_thread(self._ended, pending, "")
 
