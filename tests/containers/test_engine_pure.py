@@ -191,3 +191,25 @@ def test_read_only_refuses_before_any_request() -> None:
         actions.prune()
     with pytest.raises(ReadOnlyError):
         actions.bulk("stop", [("a", "b")])
+
+
+def test_exec_without_the_docker_cli_says_what_to_install(monkeypatch, tmp_path) -> None:
+    from dockscope.engine.actions import ActionError, exec_command
+    from dockscope.engine.model import Endpoint
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no docker binary on it
+    with pytest.raises(ActionError, match="needs the docker CLI, which is not installed") as raised:
+        exec_command(Endpoint(url="unix:///run/docker.sock", source="test"), "f" * 64, "/bin/sh")
+    assert "docker exec -it ffffffffffff /bin/sh" in str(raised.value)
+
+
+def test_exec_through_a_context_uses_the_context(monkeypatch, tmp_path) -> None:
+    from dockscope.engine.actions import exec_command
+    from dockscope.engine.model import Endpoint
+
+    fake_cli = tmp_path / "docker"
+    fake_cli.write_text("#!/bin/sh\n")
+    fake_cli.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    argv, env = exec_command(Endpoint(url="ssh://me@box", source="context", context="box"), "a" * 64, "/bin/bash")
+    assert argv == [str(fake_cli), "--context", "box", "exec", "-it", "a" * 64, "/bin/bash"]
