@@ -37,6 +37,17 @@ ESCAPE = re.compile(
 RESTORED = (b"\x1b[?1049l", b"\x1b[?25h")
 
 
+def scaled(seconds: float) -> float:
+    """A time budget met on a quiet machine, stretched when the machine is overloaded.
+
+    With a load average above twice the core count every process gets a
+    fraction of a core, and a UI that answers in 0.5 s when alone takes
+    seconds. The budget grows with the overload, at most threefold.
+    """
+    overload = os.getloadavg()[0] / (2 * (os.cpu_count() or 1))
+    return seconds * min(max(overload, 1.0), 3.0)
+
+
 def dockscope_command() -> list[str]:
     """The installed ``dockscope`` entry point (the project venv's, or the one on PATH)."""
     if VENV_DOCKSCOPE.exists():
