@@ -214,7 +214,8 @@ class ImageAnalysis:
         ref: What the user asked for (a tag or id).
         image_id: The image's id.
         tags: Its repo tags.
-        source: ``"overlay2"`` or ``"stream"``.
+        source: ``"overlay2"``, ``"stream"``, or ``"none"`` for an image
+            without layers.
         layers: Bottom first.
         changes: Per layer, what it adds, modifies and removes.
         merged: The final filesystem, sorted by path.

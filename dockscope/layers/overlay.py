@@ -29,6 +29,11 @@ class OverlayUnavailable(Exception):
     """The overlay2 directories of this image cannot be read here."""
 
 
+def diff_ids_of(inspect: Mapping) -> list[str]:
+    """``RootFS.Layers`` of an inspected image ([] for an image without layers)."""
+    return list((inspect.get("RootFS") or {}).get("Layers") or [])
+
+
 def layer_dirs(inspect: Mapping) -> list[str]:
     """The image's layer diff directories, bottom first.
 
@@ -42,7 +47,7 @@ def layer_dirs(inspect: Mapping) -> list[str]:
     upper = data.get("UpperDir") or ""
     lower = [d for d in (data.get("LowerDir") or "").split(":") if d]
     dirs = [*reversed(lower), upper] if upper else list(reversed(lower))
-    layers = (inspect.get("RootFS") or {}).get("Layers") or []
+    layers = diff_ids_of(inspect)
     if len(dirs) != len(layers):
         raise OverlayUnavailable(f"{len(dirs)} layer directories for {len(layers)} layers")
     for path in dirs:
@@ -124,7 +129,7 @@ def read_overlay_layers(
 ) -> list[RawLayer]:
     """Read every layer of an inspected image from its overlay2 directories."""
     dirs = layer_dirs(inspect)
-    diff_ids = inspect["RootFS"]["Layers"]
+    diff_ids = diff_ids_of(inspect)
     layers = []
     for index, (path, diff_id) in enumerate(zip(dirs, diff_ids)):
         progress(index, len(dirs))

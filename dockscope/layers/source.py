@@ -17,7 +17,13 @@ import docker.errors
 from dockscope.layers.analysis import analyze, layer_size
 from dockscope.layers.history import attach_history, chain_ids, history_from_api, history_from_config, layer_sharing
 from dockscope.layers.model import HistoryEntry, ImageAnalysis, Layer, RawLayer
-from dockscope.layers.overlay import OverlayUnavailable, layer_dirs, read_image_config, read_overlay_layers
+from dockscope.layers.overlay import (
+    OverlayUnavailable,
+    diff_ids_of,
+    layer_dirs,
+    read_image_config,
+    read_overlay_layers,
+)
 from dockscope.layers.stream import Prefetcher, StreamFormatError, read_stream_layers
 
 SOURCES = ("auto", "overlay2", "stream")
@@ -106,7 +112,7 @@ def local_images(client) -> dict[str, tuple[str, list[str]]]:
             continue
         tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
         name = tags[0] if tags else summary["Id"].split(":", 1)[-1][:12]
-        found[summary["Id"]] = (name, list((inspect.get("RootFS") or {}).get("Layers") or []))
+        found[summary["Id"]] = (name, diff_ids_of(inspect))
     return found
 
 
@@ -144,7 +150,9 @@ def analyze_image(
     if source == "overlay2" and reason:
         raise SourceUnavailable(f"overlay2 source unavailable: {reason}")
     raws = None
-    if not reason:
+    if not diff_ids_of(inspect):  # only metadata: nothing to read (and the daemon will not export it)
+        used, config, raws = "none", None, []
+    elif not reason:
         try:
             used, config, raws = "overlay2", _overlay_config(client, inspect), _read_overlay(inspect, report, check)
         except OSError as error:  # a directory vanished or is not ours to read
@@ -193,7 +201,7 @@ def _read_stream(client, inspect: Mapping, report: ProgressCallback, check) -> t
     chunks = None
     try:  # docker-py checks the status when the stream is first read, in the read-ahead thread
         chunks = Prefetcher(client.get_image(inspect["Id"]))
-        config, raws = read_stream_layers(chunks, list(inspect["RootFS"]["Layers"]), on_bytes, check)
+        config, raws = read_stream_layers(chunks, diff_ids_of(inspect), on_bytes, check)
     except docker.errors.APIError as error:
         raise LayersError(f"the daemon did not export the image: {error.explanation or error}") from error
     except (StreamFormatError, tarfile.TarError) as error:

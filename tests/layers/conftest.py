@@ -141,3 +141,9 @@ def images(layers_client) -> TestImages:
 @pytest.fixture(scope="session")
 def hostile_image(layers_client, images) -> str:
     return build(layers_client, HOSTILE.format(base=images.base), f"{REPO}/hostile:{SESSION}")
+
+
+@pytest.fixture(scope="session")
+def empty_image(layers_client) -> str:
+    """An image with no layer at all, only metadata."""
+    return build(layers_client, "FROM scratch\nLABEL only=metadata\n", f"{REPO}/empty:{SESSION}")

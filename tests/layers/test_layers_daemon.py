@@ -198,3 +198,10 @@ def test_an_image_removed_before_the_export_is_a_clear_error(layers_client, imag
     monkeypatch.setattr(source_module, "inspect_image", inspect_then_point_elsewhere)
     with pytest.raises(LayersError, match="did not export"):
         analyze_image(layers_client, images.v2, source="stream", others=others)
+
+
+@pytest.mark.parametrize("source", ["auto", "stream"])
+def test_an_image_without_layers(layers_client, empty_image, source):
+    analysis = analyze_image(layers_client, empty_image, source=source, others={})
+    assert (analysis.source, analysis.layers, analysis.merged) == ("none", (), ())
+    assert analysis.efficiency.score == 1.0
