@@ -120,8 +120,10 @@ def _error(message: str) -> int:
 def run_layers(client, args: argparse.Namespace) -> int:
     """Run ``dockscope layers``; returns the exit code."""
     thresholds = args.min_efficiency is not None or args.max_wasted is not None
-    if thresholds and not args.ci:
-        return _error("--min-efficiency and --max-wasted need --ci")
+    if (thresholds or args.exclude_base) and not args.ci:
+        return _error("--min-efficiency, --max-wasted and --exclude-base need --ci")
+    if args.files and not args.json:
+        return _error("--files needs --json")
     try:
         analysis = analyze_image(client, args.image, source=args.source, progress=_progress_printer())
     except LayersError as error:

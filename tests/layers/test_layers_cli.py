@@ -93,11 +93,11 @@ def test_unknown_image_is_a_usage_error(layers_client, capsys):
     assert "no such image: dockscope-test-layers/nothing:here" in err
 
 
-@pytest.mark.daemon
-def test_thresholds_without_ci_are_a_usage_error(layers_client, images, capsys):
-    code, _, err = layers(layers_client, capsys, images.v1, "--max-wasted", "20MB")
-    assert code == 2
-    assert "need --ci" in err
+@pytest.mark.parametrize(("argv", "message"), [(["--max-wasted", "20MB"], "need --ci"), (["--exclude-base"], "need --ci"), (["--files"], "needs --json")])
+def test_options_that_need_another_are_usage_errors(capsys, argv, message):
+    code, out, err = layers(None, capsys, "any-image", *argv)
+    assert (code, out) == (2, "")
+    assert message in err
 
 
 @pytest.mark.parametrize("argv", [["x", "--max-wasted", "lots"], ["x", "--min-efficiency", "2"], ["x", "--source", "ftp"]])
