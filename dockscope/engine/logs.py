@@ -317,6 +317,16 @@ def parse_since(text: str, now: float | None = None) -> float | None:
     return moment.timestamp()
 
 
+def timestamp_epoch(timestamp: str) -> float | None:
+    """Epoch seconds of a log timestamp (RFC 3339 with nanoseconds, ``Z`` or an offset), fraction kept."""
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", timestamp)
+    if match is None:
+        return None
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    whole = datetime.fromisoformat(match.group(1) + zone).timestamp()
+    return whole + float("0." + (match.group(2) or "0"))
+
+
 def short_time(timestamp: str) -> str:
     """``2024-05-01T12:00:00.123456789Z`` -> ``2024-05-01 12:00:00.123``."""
     if len(timestamp) < 19:

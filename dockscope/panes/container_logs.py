@@ -41,6 +41,7 @@ from dockscope.engine.logs import (
     parse_since,
     read_lines,
     short_time,
+    timestamp_epoch,
     unreadable_reason,
 )
 from dockscope.textsafe import clean
@@ -369,12 +370,10 @@ class ContainerLogsScreen(ModalScreen[None]):
         self.app.call_from_thread(self._ended, pending, "")
 
     def _last_timestamp(self) -> float | None:
-        from dockscope.panes.containers import parse_docker_time
-
-        lines = list(self.view.ring)
-        if not lines or not lines[-1].timestamp:
+        """Just after the last line read, to resume following without repeating it."""
+        if not len(self.view.ring):
             return None
-        moment = parse_docker_time(lines[-1].timestamp)
+        moment = timestamp_epoch(self.view.ring.at(len(self.view.ring) - 1).timestamp)
         return None if moment is None else moment + 1e-6
 
     def _ended(self, pending: PendingLines, reason: str) -> None:
@@ -441,6 +440,9 @@ class ContainerLogsScreen(ModalScreen[None]):
             line.append_text(safe(self.empty_text(), "bold"))
         elif self.ended == "removed":
             line.append("  the container was removed", style="bold red")
+        elif self.ended and self.follow:
+            line.append("  ■ ", style="yellow")
+            line.append_text(safe(self.ended, "yellow"))
         self.query_one("#logs-message", Static).update(line)
 
     def empty_text(self) -> str:
@@ -463,6 +465,10 @@ class ContainerLogsScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def action_follow(self) -> None:
+        """Toggle following; when a followed stream has ended (the container stopped), reopen it."""
+        if self.follow and self.ended:
+            self._restart(keep=True)
+            return
         self.follow = not self.follow
         if self.follow:
             self._restart(keep=True)

@@ -213,3 +213,12 @@ def test_exec_through_a_context_uses_the_context(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     argv, env = exec_command(Endpoint(url="ssh://me@box", source="context", context="box"), "a" * 64, "/bin/bash")
     assert argv == [str(fake_cli), "--context", "box", "exec", "-it", "a" * 64, "/bin/bash"]
+
+
+def test_log_timestamps_keep_their_fraction() -> None:
+    from dockscope.engine.logs import timestamp_epoch
+
+    assert timestamp_epoch("2024-05-01T12:00:00.250000000Z") == pytest.approx(1714564800.25)
+    assert timestamp_epoch("2024-05-01T14:00:00.5+02:00") == pytest.approx(1714564800.5)
+    assert timestamp_epoch("2024-05-01T12:00:00Z") == 1714564800
+    assert timestamp_epoch("not a time") is None
