@@ -160,6 +160,10 @@ class LogView(ScrollView, can_focus=True):
         self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
 
+    def on_resize(self) -> None:
+        """Shown at last (or resized): bring the cursor back into view, e.g. the end when following."""
+        self._scroll_to_cursor()
+
     def _scroll_to_cursor(self) -> None:
         height = max(self.size.height, 1)
         top = self.scroll_offset.y

@@ -36,7 +36,7 @@ def _users(volume: Volume, snapshot: HostSnapshot) -> tuple[list[Container], lis
 def volume_cells(volume: Volume, snapshot: HostSnapshot) -> tuple[Text, ...]:
     running, stopped = _users(volume, snapshot)
     return (
-        safe(volume.name, "bold", limit=64),
+        safe(volume.name[:12] + "…" if volume.anonymous else volume.name, "dim" if volume.anonymous else "bold", limit=64),
         safe(volume.driver),
         safe("anonymous" if volume.anonymous else "named", "dim" if volume.anonymous else ""),
         safe("…" if volume.size is None else humanize.naturalsize(volume.size, gnu=True)),
@@ -92,6 +92,13 @@ def writes_text(reports: tuple[UnprotectedWrites, ...] | None) -> Text:
     return text
 
 
+class GrowingTable(KeyedTable):
+    """A keyed table whose columns widen when a cell grows (sizes arrive after the first draw)."""
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        super().update_cell(row_key, column_key, value, update_width=True)
+
+
 @register
 class VolumesPane(TablePane):
     """Volumes and their users."""
@@ -134,8 +141,8 @@ class VolumesPane(TablePane):
         self.notice = ""
 
     def compose(self) -> ComposeResult:
-        yield KeyedTable(self.columns, id="volumes-table")
-        yield KeyedTable(self.bind_columns, id="volumes-binds")
+        yield GrowingTable(self.columns, id="volumes-table")
+        yield GrowingTable(self.bind_columns, id="volumes-binds")
         yield Static(id="volume-detail")
 
     @property

@@ -41,7 +41,7 @@ async def test_rows_show_users_orphans_and_binds(make_app, vollab):
         stopped = _cells(pane, vollab.volumes["stopped-user"])
         assert (stopped[4], stopped[5]) == ("", f"{vollab.prefix}idle")
         assert _cells(pane, vollab.volumes["orphan"])[4] == "orphaned"
-        assert _cells(pane, vollab.volumes["anonymous"])[2] == "anonymous"
+        assert _cells(pane, vollab.volumes["anonymous"])[:3] == [vollab.volumes["anonymous"][:12] + "…", "local", "anonymous"]
         await pilot.press("s")
         await until(pilot, lambda: _cells(pane, vollab.volumes["used"])[3] not in ("…", "0B"))
         await _select(pilot, pane, vollab.volumes["used"])
