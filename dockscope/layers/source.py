@@ -6,7 +6,6 @@ headless commands call. ``client`` is a ``docker.APIClient``.
 
 from __future__ import annotations
 
-import tarfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -204,7 +203,7 @@ def _read_stream(client, inspect: Mapping, report: ProgressCallback, check) -> t
         config, raws = read_stream_layers(chunks, diff_ids_of(inspect), on_bytes, check)
     except docker.errors.APIError as error:
         raise LayersError(f"the daemon did not export the image: {error.explanation or error}") from error
-    except (StreamFormatError, tarfile.TarError) as error:
+    except StreamFormatError as error:
         raise LayersError(f"cannot read the image stream: {error}") from error
     finally:
         if chunks is not None:

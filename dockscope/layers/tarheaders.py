@@ -11,6 +11,7 @@ reads them (names and PAX values as UTF-8 with surrogate escapes).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -67,13 +68,13 @@ def _checksum_ok(block: bytes) -> bool:
 
 class _Reader:
     def __init__(self, fileobj) -> None:
-        self._file = fileobj
+        self.file = fileobj
         self._skip = bytearray(_SKIP_BUFFER)
 
     def read(self, count: int) -> bytes:
         parts, left = [], count
         while left:
-            part = self._file.read(left)
+            part = self.file.read(left)
             if not part:
                 break
             parts.append(part)
@@ -83,7 +84,7 @@ class _Reader:
     def skip(self, count: int) -> None:
         view = memoryview(self._skip)
         while count:
-            got = self._file.readinto(view[: min(count, _SKIP_BUFFER)])
+            got = self.file.readinto(view[: min(count, _SKIP_BUFFER)])
             if not got:
                 raise TarFormatError("tar archive ends inside a member")
             count -= got
@@ -105,8 +106,46 @@ def _pax_records(data: bytes) -> dict[str, str]:
     return records
 
 
+class Member(io.RawIOBase):
+    """The data of one member, read straight from the archive; at most its size."""
+
+    def __init__(self, fileobj, size: int) -> None:
+        super().__init__()
+        self._file = fileobj
+        self.remaining = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        """Fill ``buffer`` as far as the member goes (so ``peek`` sees whole headers)."""
+        view = memoryview(buffer).cast("B")[: self.remaining]
+        filled = 0
+        while filled < len(view):
+            got = self._file.readinto(view[filled:])
+            if not got:
+                raise TarFormatError("tar archive ends inside a member")
+            filled += got
+        self.remaining -= filled
+        return filled
+
+
+def iter_members(fileobj) -> Iterator[tuple[Header, Member]]:
+    """The members of a tar read from ``fileobj`` (``read`` and ``readinto``), in stream order.
+
+    Each comes with a :class:`Member` over its data, valid until the next one is
+    asked for; whatever the caller did not read is skipped then.
+    """
+    return _walk(fileobj, with_data=True)
+
+
 def iter_headers(fileobj) -> Iterator[Header]:
-    """The members of a tar read from ``fileobj`` (``read`` and ``readinto``), contents skipped."""
+    """The members' headers of a tar read from ``fileobj``, contents skipped."""
+    for header, _ in _walk(fileobj, with_data=False):
+        yield header
+
+
+def _walk(fileobj, with_data: bool) -> Iterator[tuple[Header, Member | None]]:
     reader = _Reader(fileobj)
     pax: dict[str, str] = {}
     long_name = long_link = None
@@ -138,7 +177,9 @@ def iter_headers(fileobj) -> Iterator[Header]:
             kind = "5"
         if kind == "5":
             name = name.rstrip("/")
-        yield Header(name, kind, size, _number(block[100:108]) & 0o7777, linkname)
-        if kind in _DATA_TYPES or kind not in _KNOWN_TYPES:
-            reader.skip(-(-stored // BLOCK) * BLOCK)
+        data_size = stored if kind in _DATA_TYPES or kind not in _KNOWN_TYPES else 0
+        member = Member(reader.file, data_size) if with_data else None
+        yield Header(name, kind, size, _number(block[100:108]) & 0o7777, linkname), member
+        unread = member.remaining if member is not None else data_size
+        reader.skip(unread + (-data_size % BLOCK))
         pax, long_name, long_link = {}, None, None

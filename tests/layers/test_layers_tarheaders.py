@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from dockscope.layers.tarheaders import TarFormatError, iter_headers
+from dockscope.layers.tarheaders import TarFormatError, iter_headers, iter_members
 
 
 def sample(fmt: int) -> bytes:
@@ -61,3 +61,14 @@ def test_truncated_member_is_an_error():
     data = sample(tarfile.GNU_FORMAT)
     with pytest.raises(TarFormatError):
         list(iter_headers(io.BytesIO(data[:1024])))
+
+
+def test_members_give_their_data_and_skip_what_is_not_read():
+    data = sample(tarfile.PAX_FORMAT)
+    seen = {}
+    for header, member in iter_members(io.BytesIO(data)):
+        if header.name == "dir/file":
+            seen[header.name] = member.read(10)  # the rest is skipped for us
+        elif header.name.startswith("dir/caf"):
+            seen[header.name] = member.read()
+    assert seen == {"dir/file": b"x" * 10, "dir/caf\u00e9": b"z"}
