@@ -90,6 +90,8 @@ def run_app(args: argparse.Namespace) -> int:
         events=not args.no_events,
     )
     result = app.run()
+    if app.return_code:  # a crash: Textual printed the traceback after restoring the terminal
+        return app.return_code
     return result or 0
 
 
