@@ -73,6 +73,20 @@ def network_detail(network: Network, snapshot: HostSnapshot, aliases: Aliases) -
     return text
 
 
+def unused_summary(snapshot: HostSnapshot) -> Text:
+    """How many networks no container uses, and how to remove them."""
+    unused = [n for n in snapshot.networks if n.unused]
+    if not unused:
+        return Text(f"{len(snapshot.networks)} networks, none unused", style="dim", end="")
+    text = Text(f"{len(unused)} unused network{'s' if len(unused) > 1 else ''}: ", style="yellow", end="")
+    names = [safe(network_name(n.name), limit=32) for n in unused[:4]]
+    text.append_text(Text(", ", end="").join(names))
+    if len(unused) > 4:
+        text.append(" …")
+    text.append("  (docker network prune removes them)", style="dim")
+    return text
+
+
 def reach_text(answer: Reachability) -> Text:
     """The answer to "can A reach B?" with its reasons and the command that would connect them."""
     text = Text(end="")
@@ -207,7 +221,7 @@ class NetworksPane(TablePane):
         if network is None or self.snapshot is None:
             detail.update(Text("no network selected", style="dim"))
             return
-        detail.update(network_detail(network, self.snapshot, self.aliases))
+        detail.update(self._detail_text(network))
         missing = [c for c in network.container_ids if c not in self.aliases]
         if missing:
             self._inspect_members(tuple(missing))
@@ -229,7 +243,13 @@ class NetworksPane(TablePane):
         self.aliases.update(found)
         network = self.selected
         if network is not None and self.snapshot is not None:
-            self.query_one("#network-detail", Static).update(network_detail(network, self.snapshot, self.aliases))
+            self.query_one("#network-detail", Static).update(self._detail_text(network))
+
+    def _detail_text(self, network: Network) -> Text:
+        text = unused_summary(self.snapshot)
+        text.append("\n")
+        text.append_text(network_detail(network, self.snapshot, self.aliases))
+        return text
 
     def action_reach(self) -> None:
         """Open "can A reach B?" with the selected network's first two members (or the selected container)."""

@@ -41,6 +41,8 @@ async def test_rows_detail_and_reach_dialog(make_app, netlab):
 
         await until(pilot, lambda: "aliases: beta, db" in detail() and "aliases: alpha" in detail())
         assert f"{netlab.name('s')} [created]" in detail()
+        unused = [n for n in app.snapshot.networks if n.unused]
+        assert f"{len(unused)} unused network" in detail() and "docker network prune" in detail()
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ReachScreen) and app.screen.answer is not None)
         screen = app.screen
