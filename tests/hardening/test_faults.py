@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -203,3 +204,30 @@ def test_start_failures_say_why_and_exit_2(case: str, docker_host: str, tmp_path
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 8
 
+
+
+CRASHING = """
+import sys
+from dockscope.app import DockscopeApp
+
+def boom(self, snapshot):
+    raise RuntimeError("crash on purpose")
+
+DockscopeApp.apply_snapshot = boom
+sys.argv = ["dockscope", "--pane", "containers"]
+from dockscope.cli import main
+sys.exit(main())
+"""
+
+
+def test_crash_restores_the_terminal_and_exits_non_zero(docker_host: str) -> None:
+    """A bug that raises in the app: the terminal comes back, the traceback is readable, the exit code says so."""
+    with PtyApp(env={"DOCKER_HOST": docker_host}, command=[sys.executable, "-c", CRASHING]) as app:
+        code = app.wait_exit(scaled(20))
+    output = bytes(app.output)
+    assert code not in (None, 0)
+    assert b"crash on purpose" in output
+    restored_at = max(output.rfind(b"\x1b[?1049l"), 0)
+    assert restored_at > output.rfind(b"\x1b[?1049h")
+    assert output.rfind(b"\x1b[?25h") > output.rfind(b"\x1b[?25l")
+    assert output.find(b"crash on purpose", restored_at) > 0, "the traceback was drawn on the alternate screen"
