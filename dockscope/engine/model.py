@@ -191,6 +191,12 @@ class Image:
     labels: Labels
     parent_id: str
     container_ids: tuple[str, ...] = ()
+    #: Where ``shared_size`` comes from: ``"layers"`` when reckoned from the
+    #: image's layer chain against every other local image's (see
+    #: :mod:`dockscope.engine.image_usage`), ``"daemon"`` when it is the
+    #: daemon's ``SharedSize`` (unreliable: dockerd 26.1 says every byte is
+    #: shared), ``"unknown"`` when neither is known yet.
+    usage_source: str = "unknown"
 
     @property
     def short_id(self) -> str:
@@ -326,6 +332,12 @@ class DiskUsage:
     build_cache_size: int
     build_cache_reclaimable: int
     taken_at: float
+    #: ``"layers"``: ``images_reclaimable`` is the bytes of the distinct layers
+    #: that no image used by a container holds, reckoned from every image's
+    #: layer chain (:func:`dockscope.engine.image_usage.account`);
+    #: ``"daemon"``: ``docker system df``'s figure, from ``SharedSize``, which
+    #: dockerd 26.1 gets wrong (it calls images in use 100 % reclaimable).
+    images_reclaimable_source: str = "daemon"
 
     @property
     def total(self) -> int:

@@ -142,7 +142,43 @@ class HostSession:
             return self._collect((), [i for i in ids if isinstance(i, str)])
 
     def disk_usage(self) -> HostSnapshot:
-        """``/system/df``: slow on big hosts, so on its own cadence."""
+        """``/system/df`` and the layer chains of images not read yet: slow, so on their own cadence."""
         with self._lock:
-            return self._collect(("df",))
+            snapshot = self._collect(("df",))
+            if snapshot.stale:
+                return snapshot
+            return self._read_chains(snapshot) or snapshot
+
+    def read_image_layers(self) -> HostSnapshot | None:
+        """On demand: read the layer chains of images not read yet; None when none was missing."""
+        with self._lock:
+            return self._read_chains(None)
+
+    def _read_chains(self, snapshot: HostSnapshot | None) -> HostSnapshot | None:
+        """Inspect and history of each image not read yet (never again: images are immutable).
+
+        Runs under the lock. Chains of images that are gone are dropped. A
+        snapshot only when something was read.
+        """
+        from dockscope.engine.image_usage import read_chain
+
+        ids = {str(i.get("Id")) for i in self._raw.images} | {str(i.get("Id")) for i in (self._raw.df or {}).get("Images") or ()}
+        ids.discard("None")
+        self._raw.image_chains = {k: v for k, v in self._raw.image_chains.items() if k in ids}
+        missing = sorted(ids - self._raw.image_chains.keys())
+        errors: list[CollectError] = []
+        for image_id in missing:
+            try:
+                inspect = self.client.inspect_image(image_id)
+                history = self.client.history(image_id)
+            except Exception as error:
+                if is_connection_failure(error):
+                    return self._disconnected(error)
+                if not is_not_found(error):  # removed meanwhile is normal
+                    errors.append(CollectError(f"image {image_id[7:19]}", str(error)))
+                continue
+            self._raw.image_chains[image_id] = read_chain(image_id, inspect, history)
+        if not missing:
+            return None
+        return self._snapshot(list(snapshot.errors) + errors if snapshot else errors)
 

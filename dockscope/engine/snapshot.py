@@ -12,7 +12,7 @@ are computed once, here.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from dockscope.engine.model import (
@@ -35,6 +35,7 @@ from dockscope.engine.model import (
     Subnet,
     Volume,
 )
+from dockscope.engine.image_usage import FROM_DAEMON, FROM_LAYERS, UNKNOWN, LayerChain, account
 
 Raw = Mapping[str, Any]
 
@@ -52,6 +53,8 @@ class RawHost:
     df: Raw | None = None
     df_taken_at: float = 0.0
     inspects: dict[str, Raw] = field(default_factory=dict)
+    #: Layer chains of images, read once per image id (images are immutable).
+    image_chains: dict[str, LayerChain] = field(default_factory=dict)
     logins: tuple[str, ...] = ()
     creds_store: str | None = None
 
@@ -212,7 +215,26 @@ def build_image(raw: Raw, users: Iterable[str], df_entry: Raw | None) -> Image:
         labels=_labels(raw.get("Labels")),
         parent_id=_str(raw.get("ParentId")),
         container_ids=tuple(users),
+        usage_source=FROM_DAEMON if shared >= 0 else UNKNOWN,
     )
+
+
+def _honest_usage(
+    images: tuple[Image, ...], chains: Mapping[str, LayerChain], disk: DiskUsage | None
+) -> tuple[tuple[Image, ...], DiskUsage | None]:
+    """Shared sizes and reclaimable bytes from layer chains where they are known."""
+    if not chains:
+        return images, disk
+    result = account(((i.id, i.size, i.shared_size) for i in images), chains, (i.id for i in images if i.container_ids))
+    honest = tuple(
+        replace(i, shared_size=result.images[i.id].shared, usage_source=FROM_LAYERS)
+        if result.images[i.id].source == FROM_LAYERS
+        else i
+        for i in images
+    )
+    if disk is not None and result.reclaimable is not None:
+        disk = replace(disk, images_reclaimable=result.reclaimable, images_reclaimable_source=FROM_LAYERS)
+    return honest, disk
 
 
 def build_network(raw: Raw, members: Iterable[str]) -> Network:
@@ -389,6 +411,7 @@ def build_snapshot(
     )
     daemon = build_daemon(raw.info, raw.version or {}, raw.logins, raw.creds_store) if raw.info else None
     disk = build_disk_usage(raw.df, raw.df_taken_at) if raw.df else None
+    images, disk = _honest_usage(images, raw.image_chains, disk)
     return HostSnapshot(
         seq=seq,
         taken_at=taken_at,
