@@ -51,13 +51,22 @@ def stale_refs(image: Image, snapshot: HostSnapshot) -> tuple[str, ...]:
     return tuple(dict.fromkeys(refs))
 
 
+def is_id_of(ref: str, image: Image) -> bool:
+    """Whether a container's image reference is (a prefix of) the image's id."""
+    bare = ref.removeprefix("sha256:")
+    return len(bare) >= 4 and image.id.removeprefix("sha256:").startswith(bare)
+
+
 def status_text(image: Image, snapshot: HostSnapshot) -> Text:
-    """``dangling``, ``untagged, in use`` or ``tag gone: <old name>``."""
+    """``dangling``, ``untagged, in use``, ``tag gone: <old name>`` or ``used by id``."""
     if image.dangling:
         return Text("untagged, in use" if image.container_ids else "dangling", style="bold yellow" if image.container_ids else "yellow", end="")
     refs = stale_refs(image, snapshot)
+    names = [r for r in refs if not is_id_of(r, image)]
+    if names:
+        return safe("tag gone: " + ", ".join(names), "yellow", limit=60)
     if refs:
-        return safe("tag gone: " + ", ".join(refs), "yellow", limit=60)
+        return Text("used by id", style="yellow", end="")
     return Text("", end="")
 
 
