@@ -200,6 +200,7 @@ class DaemonLogsPane(Pane):
         Binding("e", "cycle_level", "Level"),
         Binding("f", "toggle_follow", "Follow"),
         Binding("t", "switch_tab", "Log/Events"),
+        Binding("escape", "close_search", "Close search", show=False),
         Binding("1", "toggle_type('container')", "Containers", show=False),
         Binding("2", "toggle_type('image')", "Images", show=False),
         Binding("3", "toggle_type('network')", "Networks", show=False),
@@ -423,6 +424,15 @@ class DaemonLogsPane(Pane):
         self.query_text = event.value
         self._hide_search()
         self.action_search_next()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape closes the search box; with none open it falls through to the app (go back)."""
+        if action == "close_search":
+            return self.query_one("#daemon-log-search", Input).has_class("shown")
+        return True
+
+    def action_close_search(self) -> None:
+        self._hide_search()
 
     def _hide_search(self) -> None:
         box = self.query_one("#daemon-log-search", Input)

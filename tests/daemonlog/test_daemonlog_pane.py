@@ -39,10 +39,16 @@ async def test_log_tab_reads_filters_and_searches_the_real_log(make_app):
         assert len(view.filtered) < total
         await pilot.press("e", "e")
         assert pane.level is None and view.filtered is None
-        await pilot.press("slash")
+        await pilot.press("slash", "x", "escape")
+        assert not pane.query_one("#daemon-log-search").has_class("shown"), "Escape closes the search box"
+        assert app.query_one(LogView).has_focus
+        await pilot.press("slash", "backspace")
         await pilot.press(*"Starting up", "enter")
         await until(pilot, lambda: parse_line(view.source.lines(view.line_number(view.cursor), 1)[0]).message == "Starting up")
         assert not pane.follow, "a search stops following"
+        app.follow_link("daemon_logs", None)
+        await pilot.press("escape")
+        assert app.nav_stack == [], "with no search box open, Escape goes back"
 
 
 async def test_missing_log_says_why(make_app, tmp_path):
