@@ -101,6 +101,7 @@ class RelationsScreen(ModalScreen[Destination | None]):
             if group is None:
                 group = groups[title] = node.add(Text(title, style="cyan", end=""), expand=depth > 1)
             label, data = describe(self.snapshot, link.kind, link.key), Selection(link.kind, link.key)
+            label.append_text(self._mounted_at(selection, data))
             if depth > 1:
                 self._fill(group.add(label, data=data, expand=True), data, depth - 1, seen)
             else:
@@ -109,6 +110,15 @@ class RelationsScreen(ModalScreen[Destination | None]):
             node.add(Text("layers", style="cyan", end=""), data=("layers", selection.key), allow_expand=True)
         if selection.kind == "container" and depth > 1:
             self._add_binds(node, selection.key)
+
+    def _mounted_at(self, one: Selection, other: Selection) -> Text:
+        """" at /data" between a container and a volume it mounts (empty otherwise)."""
+        pair = {one.kind: one.key, other.kind: other.key}
+        container = self.snapshot.container_by_id.get(pair.get("container", ""))
+        if container is None or "volume" not in pair:
+            return Text("", end="")
+        where = [m.destination for m in container.mounts if m.name == pair["volume"]]
+        return safe(f" at {', '.join(where)}", "dim") if where else Text("", end="")
 
     def _add_binds(self, node: TreeNode, container_id: str) -> None:
         container = self.snapshot.container_by_id.get(container_id)

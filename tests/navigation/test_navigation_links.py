@@ -103,6 +103,7 @@ async def test_container_tree_reaches_other_containers_and_layers(make_app, worl
     async with app.run_test(size=(120, 36)) as pilot:
         await _start(pilot, app, world, "containers", Selection("container", world.a))
         screen = await _relations(pilot, app)
+        assert str(_node(screen, Selection("volume", world.volume)).label).endswith(" at /data")
         network_node = _node(screen, Selection("network", world.network))
         assert any(child.data == Selection("container", world.b) for group in network_node.children for child in group.children)
         layers = _node(screen, ("layers", world.image))
