@@ -58,7 +58,12 @@ def is_id_of(ref: str, image: Image) -> bool:
 
 
 def status_text(image: Image, snapshot: HostSnapshot) -> Text:
-    """``dangling``, ``untagged, in use``, ``tag gone: <old name>`` or ``used by id``."""
+    """``dangling``, ``untagged, in use``, ``tag gone: <old name>`` or ``tag gone (by id)``.
+
+    The daemon's container list shows the image id in place of a name that
+    no longer points at the container's image, so a tag moved or removed
+    after the container was made looks the same as ``docker run <id>``.
+    """
     if image.dangling:
         return Text("untagged, in use" if image.container_ids else "dangling", style="bold yellow" if image.container_ids else "yellow", end="")
     refs = stale_refs(image, snapshot)
@@ -66,7 +71,7 @@ def status_text(image: Image, snapshot: HostSnapshot) -> Text:
     if names:
         return safe("tag gone: " + ", ".join(names), "yellow", limit=60)
     if refs:
-        return Text("used by id", style="yellow", end="")
+        return Text("tag gone (by id)", style="yellow", end="")
     return Text("", end="")
 
 
@@ -108,7 +113,7 @@ def matches(image: Image, snapshot: HostSnapshot, pattern: re.Pattern[str] | Non
     """What ``/`` looks at: tags, id, container names, labels (``key=value``)."""
     if pattern is None:
         return True
-    fields = [*image.tags, image.id, *users_of(image, snapshot), *(f"{k}={v}" for k, v in image.labels.items())]
+    fields = [*image.tags, image.id, *users_of(image, snapshot), *(f"{k}={v}" for k, v in image.labels)]
     return any(pattern.search(field) for field in fields)
 
 
@@ -125,7 +130,7 @@ def image_detail(image: Image, snapshot: HostSnapshot) -> Text:
     if refs:
         text.append("\n  containers use it as ", style="yellow")
         text.append_text(safe(", ".join(refs), "yellow", limit=200))
-        text.append(", no longer one of its tags", style="yellow")
+        text.append(", not one of its tags (an old name, or the tag moved)", style="yellow")
     text.append("\n  ")
     text.append(_usage_note(image), style="dim")
     return text
