@@ -335,10 +335,10 @@ class DockscopeApp(App[int]):
         pane = self.base_screen.query_one(f"#{pane_id}", Pane)
         if self.selection is not None:
             pane.select(self.selection)
-        self.set_focus(None)
         focusable = [w for w in pane.query("*") if w.can_focus]
-        if focusable:
-            focusable[0].focus()
+        # set_focus takes effect now; Widget.focus() is deferred, and keys typed
+        # right after switching would reach the previous pane's bindings.
+        self.set_focus(focusable[0] if focusable else None)
 
     def action_refresh(self) -> None:
         self.request_refresh(KINDS, full=True)

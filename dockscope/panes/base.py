@@ -114,7 +114,7 @@ class KeyedTable(DataTable):
                 if _same(before, after):
                     merged.append(before)
                 else:
-                    self.update_cell(key, column, after)
+                    self.update_cell(key, column, after, update_width=True)
                     merged.append(after)
             self._cells[key] = tuple(merged)
         self.sort_keys = dict(sort_keys or {})
@@ -139,6 +139,8 @@ class KeyedTable(DataTable):
         else:
             column = self.column_ids.index(self.sort_column)
             ordered = sorted(self._cells, key=lambda k: self._sort_value(k, column, position), reverse=self.sort_reverse)
+        if list(ordered) == [row.key.value for row in self.ordered_rows]:
+            return  # already in order: DataTable.sort would rebuild and repaint for nothing
         rank = {key: index for index, key in enumerate(ordered)}
         # DataTable.sort hands the key function cell values, not row keys; the
         # first cell of each row is a distinct object we hold, so map it back.
@@ -152,7 +154,6 @@ class KeyedTable(DataTable):
             return (value is None, value if value is not None else 0, position.get(row_key, 0))
         cell = self._cells[row_key][column]
         return (False, str(getattr(cell, "plain", cell)).lower(), position.get(row_key, 0))
-
 
     def set_related(self, keys: frozenset[str]) -> None:
         """Highlight the rows with these keys (the relations of another pane's selection)."""

@@ -21,6 +21,7 @@ from datetime import datetime
 import humanize
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -485,11 +486,14 @@ class ContainersPane(TablePane):
             self.table.move_cursor(row=row + 1)
 
     def action_clear(self) -> None:
+        """Escape: close the filter box, else clear marks/filter/faulted-only, else go back (app)."""
         box = self.query_one("#containers-filter", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
             self.app.set_focus(self.table)
             return
+        if not (self.marked or self.pattern is not None or self.faulted_only):
+            raise SkipAction()  # nothing to clear: let the app's Escape (back) run
         self.marked.clear()
         self.pattern = None
         self.faulted_only = False
