@@ -21,6 +21,7 @@ import time
 import humanize
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
@@ -345,11 +346,14 @@ class ImagesPane(TablePane):
         return True
 
     def action_clear(self) -> None:
+        """Escape: close the filter box, else clear marks and filter, else go back (app)."""
         box = self.query_one("#images-filter", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
             self.app.set_focus(self.table)
             return
+        if self.pattern is None and not self.marked:
+            raise SkipAction()  # nothing to clear: let the app's Escape (back) run
         self.pattern = None
         self.marked = []
         self.say("")
