@@ -73,8 +73,8 @@ class CompareScreen(Screen):
 
     DEFAULT_CSS = """
     CompareScreen #compare-head { height: auto; padding: 0 1; background: $panel; }
-    CompareScreen #compare-layers { height: 1fr; min-height: 4; }
-    CompareScreen #compare-files { height: 2fr; border-top: solid $panel; }
+    CompareScreen #compare-layers { height: auto; max-height: 45%; min-height: 4; }
+    CompareScreen #compare-files { height: 1fr; border-top: solid $panel; }
     """
 
     BINDINGS = [Binding("escape", "back", "Back (cancels)"), Binding("tab", "focus_next", "Switch focus", show=False)]

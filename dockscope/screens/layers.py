@@ -112,10 +112,17 @@ def node_label(node: TreeNode, style: str = "") -> Text:
 
 
 def add_children(ui_node: UiNode, node: TreeNode, style: str = "") -> None:
-    """Add one level (lazily: deeper levels come when a node is expanded)."""
+    """Add one level (lazily: deeper levels come when a node is expanded).
+
+    A directory that is the only child is opened at once, so a lone deep path
+    (``/srv/cache/blob``) shows without a key press per level.
+    """
     for child in node.children[:TREE_FANOUT]:
         if child.children:
-            ui_node.add(node_label(child, style), data=(child, style), allow_expand=True)
+            added = ui_node.add(node_label(child, style), data=(child, style), allow_expand=True)
+            if len(node.children) == 1:
+                add_children(added, child, style)
+                added.expand()
         else:
             ui_node.add_leaf(node_label(child, style), data=(child, style))
     if len(node.children) > TREE_FANOUT:
@@ -142,10 +149,10 @@ class LayersScreen(Screen):
     DEFAULT_CSS = """
     LayersScreen #layers-title { height: auto; padding: 0 1; background: $panel; }
     LayersScreen #layers-progress { height: auto; padding: 0 1; }
-    LayersScreen #layers-table { height: 1fr; min-height: 4; }
+    LayersScreen #layers-table { height: auto; max-height: 45%; min-height: 4; }
     LayersScreen #layers-step { height: auto; max-height: 8; padding: 0 1; display: none; border-top: solid $panel; }
     LayersScreen #layers-step.shown { display: block; }
-    LayersScreen ContentSwitcher { height: 2fr; border-top: solid $panel; }
+    LayersScreen ContentSwitcher { height: 1fr; border-top: solid $panel; }
     LayersScreen Tree, LayersScreen #layers-wasted { height: 1fr; }
     """
 
