@@ -70,7 +70,7 @@ async def _back(pilot, app, pane_id: str, selection: Selection, key: str = "esca
     await pilot.press(key)
     await until(
         pilot, lambda: app.current_pane == pane_id and app.selection == selection,
-        what=lambda: f"back to {pane_id} {selection}: in {app.current_pane} on {app.selection}, focus {app.focused}",
+        what=lambda: f"back to {pane_id} {selection}: in {app.current_pane} on {app.selection}, focus {app.focused}, stack {app.nav_stack}",
     )
     await until(pilot, lambda: _pane(app, pane_id).table.current_key == selection.key, what=lambda: f"cursor on {selection.key}")
 
