@@ -189,3 +189,29 @@ async def test_prune_dangling_asks_with_count_and_bytes(make_app, client, labels
         await pilot.press("y")
         await until(pilot, lambda: not exists(client, first), what=lambda: notice(pane))
     assert exists(client, tag)
+
+
+async def test_u_follows_the_link_to_a_container_using_the_image(make_app, known):
+    app = make_app(start_pane="images", events=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(pilot, app, known.a)
+        await select(pilot, pane, known.a)
+        await pilot.press("u")
+        await until(pilot, lambda: app.current_pane == "containers" and app.selection is not None and app.selection.kind == "container")
+        assert app.selection.key in {known.user_a, known.user_byid, known.user_renamed}
+        app.action_back()
+        await until(pilot, lambda: app.current_pane == "images")
+
+
+def test_daemon_refusals_in_words(client, known):
+    from docker.errors import APIError
+
+    from dockscope.panes.images import explain_failure
+
+    for ref, expected in (("sha256:" + "0" * 64, "already gone"), (known.old, "refused, the image is in use")):
+        try:
+            client.remove_image(ref)
+        except APIError as error:
+            assert expected in explain_failure(error)
+        else:
+            raise AssertionError(f"the daemon removed {ref}")

@@ -103,3 +103,27 @@ async def test_compare_two_marked_images(make_app, known):
         assert [plain(c) for c in files.get_row_at(0)][:3] == ["removed", "-10.0 kB", f"/a-{own_id(known)}"]
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CompareScreen))
+
+
+async def test_hostile_paths_and_steps_show_as_text(make_app, client, own_labels, known):
+    from dockscope.demo import build
+
+    dockerfile = (
+        f"FROM {known.tag('base')}\n"
+        "RUN head -c 64 /dev/zero > \"$(printf '/w\\033]0;pwned\\007x')\" && touch '/[red]y' && echo '[link=file:///etc/passwd]z[/link]'\n"
+    )
+    hostile = build(client, f"{known.repo}/hostile:1", dockerfile, own_labels)
+    app = make_app(start_pane="images", events=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(pilot, app, hostile)
+        await select(pilot, pane, hostile)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LayersScreen) and app.screen.analysis is not None)
+        screen = app.screen
+        labels = [node.label for node in screen.query_one("#layer-files").root.children[0].children]
+        names = [plain(label) for label in labels]
+        assert any(name.startswith("[red]y ") for name in names), names
+        assert all("\x1b" not in name and "\x07" not in name for name in names)
+        assert not any(span.style and "red" in str(span.style) for label in labels for span in label.spans)
+        step = plain(screen.table.get_row(str(len(screen.analysis.layers) - 1))[4])
+        assert "[link=file:///etc/passwd]" in step or step.endswith("…")
