@@ -145,40 +145,37 @@ class HostSession:
         """``/system/df`` and the layer chains of images not read yet: slow, so on their own cadence."""
         with self._lock:
             snapshot = self._collect(("df",))
-            if snapshot.stale:
-                return snapshot
-            return self._read_chains(snapshot) or snapshot
+        if snapshot.stale:
+            return snapshot
+        return self.read_image_layers(snapshot.errors) or snapshot
 
-    def read_image_layers(self) -> HostSnapshot | None:
-        """On demand: read the layer chains of images not read yet; None when none was missing."""
-        with self._lock:
-            return self._read_chains(None)
+    def read_image_layers(self, errors: Iterable[CollectError] = ()) -> HostSnapshot | None:
+        """Read the layer chains of images not read yet (never again: images are immutable).
 
-    def _read_chains(self, snapshot: HostSnapshot | None) -> HostSnapshot | None:
-        """Inspect and history of each image not read yet (never again: images are immutable).
-
-        Runs under the lock. Chains of images that are gone are dropped. A
-        snapshot only when something was read.
+        The reads run outside the lock, so a host with many new images does
+        not hold back the fast poll; chains of images that are gone are
+        dropped. None when nothing was missing.
         """
         from dockscope.engine.image_usage import read_chain
 
-        ids = {str(i.get("Id")) for i in self._raw.images} | {str(i.get("Id")) for i in (self._raw.df or {}).get("Images") or ()}
-        ids.discard("None")
-        self._raw.image_chains = {k: v for k, v in self._raw.image_chains.items() if k in ids}
-        missing = sorted(ids - self._raw.image_chains.keys())
-        errors: list[CollectError] = []
-        for image_id in missing:
-            try:
-                inspect = self.client.inspect_image(image_id)
-                history = self.client.history(image_id)
-            except Exception as error:
-                if is_connection_failure(error):
-                    return self._disconnected(error)
-                if not is_not_found(error):  # removed meanwhile is normal
-                    errors.append(CollectError(f"image {image_id[7:19]}", str(error)))
-                continue
-            self._raw.image_chains[image_id] = read_chain(image_id, inspect, history)
+        with self._lock:
+            ids = {str(i.get("Id")) for i in self._raw.images} | {str(i.get("Id")) for i in (self._raw.df or {}).get("Images") or ()}
+            ids.discard("None")
+            self._raw.image_chains = {k: v for k, v in self._raw.image_chains.items() if k in ids}
+            missing = sorted(ids - self._raw.image_chains.keys())
         if not missing:
             return None
-        return self._snapshot(list(snapshot.errors) + errors if snapshot else errors)
+        found, failures = {}, list(errors)
+        for image_id in missing:
+            try:
+                found[image_id] = read_chain(image_id, self.client.inspect_image(image_id), self.client.history(image_id))
+            except Exception as error:
+                if is_connection_failure(error):
+                    with self._lock:
+                        return self._disconnected(error)
+                if not is_not_found(error):  # removed meanwhile is normal
+                    failures.append(CollectError(f"image {image_id[7:19]}", str(error)))
+        with self._lock:
+            self._raw.image_chains.update(found)
+            return self._snapshot(failures)
 
