@@ -202,6 +202,7 @@ class ImagesPane(TablePane):
         self.pattern: re.Pattern[str] | None = None
         self.marked: list[str] = []
         self.notice = Text(end="")
+        self._layers_asked: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield KeyedTable(self.columns, id="images-table")
@@ -230,6 +231,20 @@ class ImagesPane(TablePane):
         self.marked = [m for m in self.marked if m in snapshot.image_by_id]
         super().show_snapshot(snapshot)
         self._show_detail()
+        self._read_new_layers(snapshot)
+
+    def _read_new_layers(self, snapshot: HostSnapshot) -> None:
+        """On demand: images new since the last disk-usage round get their layers read now, once."""
+        new = {i.id for i in snapshot.images if i.usage_source == "unknown"} - self._layers_asked
+        if new and self.display and snapshot.disk is not None and not snapshot.stale:
+            self._layers_asked |= new
+            self._read_layers()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="image-layers")
+    def _read_layers(self) -> None:
+        snapshot = self.app.session.read_image_layers()
+        if snapshot is not None:
+            self.app.call_from_thread(self.app.apply_snapshot, snapshot)
 
     def _resync(self) -> None:
         if self.snapshot is not None:

@@ -215,3 +215,15 @@ def test_daemon_refusals_in_words(client, known):
             assert expected in explain_failure(error)
         else:
             raise AssertionError(f"the daemon removed {ref}")
+
+
+async def test_a_new_image_gets_its_layers_read_without_waiting_for_disk_usage(make_app, client, own_labels, known):
+    app = make_app(start_pane="images", events=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(pilot, app, known.a)
+        app._disk_usage()
+        await until(pilot, lambda: app.snapshot.disk is not None and app.snapshot.image_by_id[known.a].usage_source == "layers")
+        fresh = build(client, f"{known.repo}/fresh:1", f"FROM {known.tag('base')}\nRUN head -c 7000 /dev/zero > /f-{uuid.uuid4().hex}\n", own_labels)
+        app.request_refresh(("images",))
+        await until(pilot, lambda: fresh in pane.table._cells and cells(pane, fresh)[5] == "7.0 kB", what=lambda: cells(pane, fresh) if fresh in pane.table._cells else "no row")
+        assert app.snapshot.image_by_id[fresh].usage_source == "layers"
