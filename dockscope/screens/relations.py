@@ -3,8 +3,9 @@
 Root: the selected container, image, network or volume. Below it, what it is
 related to (:func:`dockscope.engine.relations.related`) and, one level further,
 what those relate to. An image node has a "layers" child that runs the layer
-analysis of :mod:`dockscope.layers` when opened. Enter on a node dismisses the
-screen with where to go, ``(pane id, Selection)``; Escape closes it.
+analysis of :mod:`dockscope.layers` when expanded; Enter on it opens the full
+layers screen above this one. Enter on an object dismisses the screen with
+where to go, ``(pane id, Selection)``; Escape closes it.
 """
 
 from __future__ import annotations
@@ -165,7 +166,17 @@ class RelationsScreen(ModalScreen[Destination | None]):
         if destination is not None:
             self.dismiss(destination)
         elif isinstance(event.node.data, tuple):
-            self.query_one("#relations-hint", Static).update(Text("no layers pane: the analysis is shown here", style="dim"))
+            self._open_layers(event.node.data[1])
+
+    def _open_layers(self, image_id: str) -> None:
+        """The full layer view on top of this tree (Escape comes back here); else the inline analysis."""
+        try:
+            from dockscope.screens.layers import LayersScreen
+        except ImportError:
+            self.query_one("#relations-hint", Static).update(Text("the layer analysis is shown in this tree", style="dim"))
+            return
+        image = self.snapshot.image_by_id.get(image_id)
+        self.app.push_screen(LayersScreen(image_id, image.display_name if image else ""))
 
     def destination(self, data: object) -> Destination | None:
         """Where a node leads: an object's pane, the layers pane, or nowhere."""

@@ -110,7 +110,11 @@ async def test_container_tree_reaches_other_containers_and_layers(make_app, worl
         layers.expand()
         await until(pilot, lambda: any("efficiency" in str(n.label) for n in layers.children))
         assert any(str(n.label).startswith("#0") for n in layers.children)
-        assert screen.destination(("layers", world.image)) is None or screen.layers_pane
+        screen.tree.move_cursor(layers)
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "LayersScreen", what=lambda: f"screen {app.screen}")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, what=lambda: f"screen {app.screen}")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, RelationsScreen))
         assert app.current_pane == "containers"
