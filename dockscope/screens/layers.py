@@ -94,7 +94,7 @@ def summary_text(analysis: ImageAnalysis) -> Text:
     text.append(f"wasted {size(eff.wasted_bytes)}, efficiency {eff.score:.1%}", style="yellow" if eff.wasted_bytes else "green")
     if analysis.base_layers:
         text.append("\n")
-        text.append(f"base image ", style="dim")
+        text.append("base image ", style="dim")
         text.append_text(safe(analysis.base_image, "bold", limit=60))
         text.append(f" = layers 0-{analysis.base_layers - 1}; own layers: wasted {size(own.wasted_bytes)}, efficiency {own.score:.1%}")
         if analysis.base_bytes_hidden:
