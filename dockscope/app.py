@@ -390,6 +390,11 @@ class DockscopeApp(App[int]):
         self.push_screen(RelationsScreen(self.snapshot, self.selection, layers_pane=layers), go)
 
     def on_object_selected(self, message: ObjectSelected) -> None:
+        # A pane switched away from (a link followed, Escape) may still have a selection
+        # in flight; it must not override where navigation went. Textual keeps the
+        # posting widget only in Message._sender.
+        if not getattr(message._sender, "display", True):
+            return
         self.selection = message.selection
 
     def watch_selection(self, selection: Selection | None) -> None:
