@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from dockscope.daemonlog import parse_line
 from dockscope.panes.daemon_logs import DaemonLogsPane, LogView
 from tests.conftest import RUN_ID
 
-SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
+SANDBOX_LOG = os.environ.get("DOCKSCOPE_DAEMON_LOG", "/var/log/dockscope-sandbox/dockerd-20.10.log")
 
 
 async def until(pilot, condition, timeout: float = 60.0) -> None:

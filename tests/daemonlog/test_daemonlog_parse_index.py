@@ -10,7 +10,7 @@ from dockscope.daemonlog import LEVELS, LineIndex, discover, level_pattern, pars
 from dockscope.daemonlog.parse import level_rank
 from dockscope.daemonlog.sources import desktop_log_paths, journal_message
 
-SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
+SANDBOX_LOG = os.environ.get("DOCKSCOPE_DAEMON_LOG", "/var/log/dockscope-sandbox/dockerd-20.10.log")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Known images built FROM scratch with busybox, the same on both sandbox engines.
+"""Known images built FROM scratch with busybox on the sandbox engine under test.
 
 ``base`` is busybox; ``a`` adds one 10,000-byte file; ``b`` adds a
 20,000-byte file and deletes it in a later layer (a layer of 0 bytes that is
@@ -6,7 +6,8 @@ a layer, next to ENV lines of 0 bytes that are not); ``old`` is a tag that was
 rebuilt while a container still uses the first build; ``dangling`` is an
 unused untagged image. Every object carries the run label and this module's
 own label (so pruning in a test touches only these); all are removed at the
-end, on both engines.
+end. ``scripts/test`` runs these tests on each engine in turn (one daemon at
+a time), so nothing here reaches a second daemon.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import docker
 import pytest
 
-from dockscope.demo import BASE_DOCKERFILE, build, remove_demo
+from dockscope.demo import BASE_DOCKERFILE, build
 from tests.conftest import RUN_ID
 
-SANDBOX_26 = "unix:///run/dockscope-sandbox-26/docker.sock"
 OWN_KEY = "dockscope.images-test"
 OWN_VALUE = uuid.uuid4().hex[:10]
 
@@ -79,16 +78,3 @@ def own_labels(labels) -> dict[str, str]:
 def known(client, own_labels) -> KnownImages:
     """The known images on the main sandbox (20.10); removed with the run label."""
     return build_known(client, own_labels)
-
-
-@pytest.fixture(scope="session")
-def client26(docker_host):
-    return docker.APIClient(base_url=SANDBOX_26, version="auto", timeout=120)
-
-
-@pytest.fixture(scope="session")
-def known26(client26, own_labels, run_label) -> KnownImages:
-    """The same images on the dockerd 26.1 sandbox, removed at the end."""
-    images = build_known(client26, own_labels)
-    yield images
-    remove_demo(client26, run_label)

@@ -18,7 +18,7 @@ import pytest
 from dockscope.demo import free_loopback_port
 from tests.conftest import RUN_ID
 
-SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
+SANDBOX_LOG = os.environ.get("DOCKSCOPE_DAEMON_LOG", "/var/log/dockscope-sandbox/dockerd-20.10.log")
 LOG_CONFIG = {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "2"}}
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from tests.conftest import RUN_ID
 
-SANDBOX_LOG = "/var/log/dockscope-sandbox/dockerd-20.10.log"
+SANDBOX_LOG = os.environ.get("DOCKSCOPE_DAEMON_LOG", "/var/log/dockscope-sandbox/dockerd-20.10.log")
 HOSTILE = "[/] [link=file:///etc/passwd]x[/link] \x1b]52;c;cHduZWQ=\x07\x1b[2J"
 
 
