@@ -9,7 +9,6 @@ image, volumes and networks open their panes on that object.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dockscope.probes.exitcodes import exit_code_meaning
-from dockscope.textsafe import mask_url_credentials
+from dockscope.textsafe import has_url_credentials, mask_url_credentials
 from dockscope.ui.messages import OpenPane, Selection
 from dockscope.ui.text import safe, safe_block, state_text
 
@@ -33,7 +32,6 @@ SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "A
 MASK = "••••••"
 #: Filesystem changes listed at most (a container rewriting a tree can have thousands).
 MAX_CHANGES = 300
-_URL_CREDENTIALS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]+:[^@/\s]+@")
 CHANGE_KINDS = {0: "changed", 1: "added", 2: "deleted"}
 
 Raw = Mapping[str, Any]
@@ -52,7 +50,7 @@ def mask_env(entry: str, reveal: bool = False) -> tuple[str, bool]:
         return entry, False
     if looks_secret(name) and value:
         return f"{name}={MASK}", True
-    if _URL_CREDENTIALS.search(value):
+    if has_url_credentials(value):
         return f"{name}={mask_url_credentials(value)}", True
     return entry, False
 

@@ -193,12 +193,6 @@ def test_terminal_restored_on_exit(hostile_run: TourResult) -> None:
     assert output.rfind(b"\x1b[?1000l") > output.rfind(b"\x1b[?1000h")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="panes/container_detail.py mask_env() runs its own unbounded URL regex "
-    "([a-zA-Z][a-zA-Z0-9+.-]*://) on every env value, on the UI thread: quadratic, a 5 MB value "
-    "freezes the app. Fix: use dockscope.textsafe.has_url_credentials (linear).",
-)
 def test_detail_of_a_container_with_a_5mb_env_value_opens(hostile: Hostile, docker_host: str) -> None:
     with PtyApp(["--pane", "containers"], env={"DOCKER_HOST": docker_host}) as app:
         assert app.wait_for(PANE_MARKS["c"], timeout=20) is not None
