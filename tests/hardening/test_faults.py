@@ -107,8 +107,14 @@ class SandboxKill(ProxyKill):
         os.kill(int(SANDBOX_PIDFILE.read_text().strip()), signal.SIGKILL)
 
     def restore(self) -> None:
-        for command in ("down", "up"):
-            subprocess.run([str(SANDBOX_SCRIPT), command], check=True, capture_output=True, timeout=120)
+        subprocess.run([str(SANDBOX_SCRIPT), "down"], check=True, capture_output=True, timeout=120)
+        # `up` can fail on its bridge check (`ip addr show | grep -q` under pipefail: SIGPIPE
+        # makes it look absent, then `ip addr add` says "Address already assigned"): retry.
+        for attempt in range(3):
+            result = subprocess.run([str(SANDBOX_SCRIPT), "up"], capture_output=True, text=True, timeout=120)
+            if result.returncode == 0:
+                return
+        raise AssertionError(f"scripts/sandbox up failed: {result.stderr[-500:]}")
 
 
 FAULTS = [ProxyKill] + ([SandboxKill] if os.environ.get("DOCKSCOPE_KILL_SANDBOX") == "1" else [])
@@ -129,10 +135,10 @@ def test_killed_daemon_banner_stale_reconnect_and_since(fault_kind, base_image, 
         created = client.create_container(base_image, command=["true"], name=name, labels=labels)
     try:
         time.sleep(1.0)
-        fault.restore()
         proxy.clear()
         back_at = time.monotonic()
         start = app.mark()
+        fault.restore()
         assert app.wait_for(CONNECTED, timeout=scaled(5.0), start=start) is not None, f"no reconnect within {scaled(5.0):.1f} s"
         if created is not None:
             assert _shows_container(app, name), "container made during the gap not shown"
