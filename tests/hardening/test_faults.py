@@ -111,7 +111,8 @@ class SandboxKill(ProxyKill):
         # `up` can fail on its bridge check (`ip addr show | grep -q` under pipefail: SIGPIPE
         # makes it look absent, then `ip addr add` says "Address already assigned"): retry.
         for attempt in range(3):
-            result = subprocess.run([str(SANDBOX_SCRIPT), "up"], capture_output=True, text=True, timeout=120)
+            engine = os.environ.get("DOCKSCOPE_SANDBOX_ENGINE", "20.10")
+            result = subprocess.run([str(SANDBOX_SCRIPT), "up", "--engine", engine], capture_output=True, text=True, timeout=120)
             if result.returncode == 0:
                 return
         raise AssertionError(f"scripts/sandbox up failed: {result.stderr[-500:]}")
