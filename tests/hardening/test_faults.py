@@ -180,7 +180,8 @@ def test_hung_daemon_times_out_and_keys_still_work(app: PtyApp, proxy: Recording
     app.press("r")
     for key, drawn in (("i", b"Tags"), ("c", b"Name")):
         app.press(key)
-        took = seconds_until(app, drawn, timeout=scaled(1.0))
+        # answered while the call still hangs is the claim (checked below), not a speed target
+        took = seconds_until(app, drawn, timeout=max(TIMEOUT - (time.monotonic() - paused_at), 0.5))
         assert took is not None, f"key {key} not answered while the daemon hangs"
     assert time.monotonic() - paused_at < TIMEOUT, "the keys were only answered after the call gave up"
     assert app.wait_for(DISCONNECTED, timeout=TIMEOUT + scaled(2.0), start=start) is not None, "a hung daemon never showed as disconnected"
