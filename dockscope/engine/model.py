@@ -140,7 +140,13 @@ class Container:
 
     @property
     def health(self) -> str | None:
-        """healthy / unhealthy / starting, or None without a healthcheck."""
+        """healthy / unhealthy / starting, or None without a healthcheck or when not running.
+
+        Inspect keeps the last ``State.Health.Status`` after the container stops;
+        a stopped container has no health, so that stale value is not reported.
+        """
+        if self.state not in ("running", "paused"):
+            return None
         if self.detail is not None and self.detail.health_status:
             return self.detail.health_status
         for word in ("unhealthy", "healthy", "health: starting"):

@@ -8,6 +8,7 @@ same snapshot facts.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,10 @@ def test_missing_and_newer_api_fields_are_read_defensively():
     assert snapshot.networks[0].subnets == ()
     assert snapshot.volumes[0].size is None
     assert snapshot.daemon.supports_d_type is None
+
+
+def test_a_stopped_container_has_no_health(snapshot):
+    web = by_name(snapshot, "demo-web")
+    stopped = replace(web, state="exited", status="Exited (137) 1 second ago")
+    assert web.health == "healthy" and stopped.detail.health_status == "healthy"
+    assert stopped.health is None, "inspect keeps the last health status after the container stops"
