@@ -337,8 +337,10 @@ class DockscopeApp(App[int]):
             pane.select(self.selection)
         focusable = [w for w in pane.query("*") if w.can_focus]
         # set_focus takes effect now; Widget.focus() is deferred, and keys typed
-        # right after switching would reach the previous pane's bindings.
-        self.set_focus(focusable[0] if focusable else None)
+        # right after switching would reach the previous pane's bindings. The panes'
+        # own screen, not App.set_focus: that focuses on the top screen, and with a
+        # dialog or the logs view open it would take their keys away.
+        self.base_screen.set_focus(focusable[0] if focusable else None)
 
     def action_refresh(self) -> None:
         self.request_refresh(KINDS, full=True)

@@ -438,7 +438,7 @@ class ContainersPane(TablePane):
         box = self.query_one("#containers-filter", Input)
         box.add_class("shown")
         box.value = self.pattern.pattern if self.pattern else ""
-        self.app.set_focus(box)  # at once: keys typed right after "/" must not reach the table's actions
+        self.screen.set_focus(box)  # at once: keys typed right after "/" must not reach the table's actions
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "containers-filter":
@@ -446,7 +446,7 @@ class ContainersPane(TablePane):
         event.stop()
         if self.apply_filter(event.value):
             event.input.remove_class("shown")
-            self.app.set_focus(self.table)
+            self.screen.set_focus(self.table)
 
     def apply_filter(self, text: str) -> bool:
         """Filter by a regex (case-insensitive); a bad regex changes nothing and says why."""
@@ -490,7 +490,7 @@ class ContainersPane(TablePane):
         box = self.query_one("#containers-filter", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
-            self.app.set_focus(self.table)
+            self.screen.set_focus(self.table)
             return
         if not (self.marked or self.pattern is not None or self.faulted_only):
             raise SkipAction()  # nothing to clear: let the app's Escape (back) run

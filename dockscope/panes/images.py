@@ -338,7 +338,7 @@ class ImagesPane(TablePane):
         box = self.query_one("#images-filter", Input)
         box.add_class("shown")
         box.value = self.pattern.pattern if self.pattern else ""
-        self.app.set_focus(box)
+        self.screen.set_focus(box)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "images-filter":
@@ -346,7 +346,7 @@ class ImagesPane(TablePane):
         event.stop()
         if self.apply_filter(event.value):
             event.input.remove_class("shown")
-            self.app.set_focus(self.table)
+            self.screen.set_focus(self.table)
 
     def apply_filter(self, text: str) -> bool:
         """Filter by a regex (case-insensitive); a bad regex changes nothing and says why."""
@@ -365,7 +365,7 @@ class ImagesPane(TablePane):
         box = self.query_one("#images-filter", Input)
         if box.has_class("shown"):
             box.remove_class("shown")
-            self.app.set_focus(self.table)
+            self.screen.set_focus(self.table)
             return
         if self.pattern is None and not self.marked:
             raise SkipAction()  # nothing to clear: let the app's Escape (back) run
