@@ -8,6 +8,15 @@ renders only the rows on screen (with a small cache of rendered strips).
 Memory is bounded by the ring whatever the output rate, and a chatty
 container cannot flood the message queue. The stream is closed when the view
 goes.
+
+Keys must stay answered while a container writes thousands of lines a
+second, so the UI thread's work per second is bounded: a hot stream (more new
+lines per flush than rows on screen, so every row changes anyway) is drawn at
+:data:`HOT_FLUSH_HZ`, a view covered by a prompt at :data:`COVERED_FLUSH_HZ`;
+a batch larger than the ring only has its last ring-full processed; rows are
+built straight from segments with the widget's style looked up once per
+render pass; and the line counter below the view is redrawn without a layout
+of the screen unless its number of rows changes.
 """
 
 from __future__ import annotations
@@ -19,12 +28,13 @@ from bisect import bisect_left
 from pathlib import Path
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -50,6 +60,10 @@ from dockscope.ui.text import safe
 
 #: Most batches written to the view per second.
 FLUSH_HZ = 20
+#: Batches per second when each one is larger than the view (every row changes at each flush).
+HOT_FLUSH_HZ = 8
+#: Batches per second while a prompt covers the view (it is dimmed behind it).
+COVERED_FLUSH_HZ = 2
 #: Lines of context around each match in "only matching" mode.
 CONTEXT_LINES = 2
 STDERR_STYLE = Style(color="red")
@@ -83,6 +97,8 @@ class LogView(ScrollView, can_focus=True):
         self._after_left = 0
         self._cache: dict[tuple[int, int], list[Strip]] = {}
         self._layout_width = 0
+        self._row_style = Style.null()
+        self._render_width = 0
 
     # ------------------------------------------------------------- content
     def clear(self) -> None:
@@ -98,8 +114,11 @@ class LogView(ScrollView, can_focus=True):
         first = self.ring.first_seq
         if self._rows and self._rows[0][0] < first:
             del self._rows[: bisect_left(self._rows, (first, -1))]
-        for line in lines:
-            if line.seq >= first:
+        kept = lines[-self.ring.maxlen :] if lines[0].seq < first else lines
+        if not self.only_matching and not self.wrap:
+            self._add_whole(kept)
+        else:
+            for line in kept:
                 self._include(line)
         self._update_size()
         if at_end:
@@ -122,6 +141,12 @@ class LogView(ScrollView, can_focus=True):
         elif self._after_left > 0:
             self._after_left -= 1
             self._add_rows(line)
+
+    def _add_whole(self, lines: list[LogLine]) -> None:
+        """One row per line (no wrap, no filter): the common case of a fast follow, in bulk."""
+        self._rows.extend([(line.seq, 0) for line in lines])
+        self._max_width = max(self._max_width, max(map(self._line_width, lines)))
+        self._last_included = lines[-1].seq
 
     def _add_rows(self, line: LogLine) -> None:
         width = self._line_width(line)
@@ -198,19 +223,35 @@ class LogView(ScrollView, can_focus=True):
         return None
 
     # ------------------------------------------------------------- render
-    def _line_text(self, line: LogLine) -> Text:
-        text = Text(no_wrap=True, end="")
-        text.append("▍" if line.stream == "stderr" else " ", STDERR_STYLE if line.stream == "stderr" else None)
+    def _line_segments(self, line: LogLine) -> list[Segment]:
+        """The segments of one line: stream mark, timestamp, text (already cleaned: no control acts)."""
+        style = STDERR_STYLE if line.stream == "stderr" else None
+        segments = [Segment("▍" if style else " ", style)]
         if self.show_timestamps and line.timestamp:
-            text.append(f"{short_time(line.timestamp):<23} ", TIMESTAMP_STYLE)
-        start = len(text)
-        text.append(line.display.expandtabs(8), STDERR_STYLE if line.stream == "stderr" else None)
-        if self.pattern is not None:
-            style = CURRENT_STYLE if line.seq == self.current_match else MATCH_STYLE
-            for match in self.pattern.finditer(text.plain, start):
-                if match.end() > match.start():
-                    text.stylize(style, match.start(), match.end())
-        return text
+            segments.append(Segment(f"{short_time(line.timestamp):<23} ", TIMESTAMP_STYLE))
+        text = line.display.expandtabs(8)
+        if self.pattern is None:
+            segments.append(Segment(text, style))
+        else:
+            segments += self._highlighted(text, style, CURRENT_STYLE if line.seq == self.current_match else MATCH_STYLE)
+        return segments
+
+    def _highlighted(self, text: str, style: Style | None, mark: Style) -> list[Segment]:
+        """``text`` cut into segments with the search's matches in ``mark``."""
+        assert self.pattern is not None
+        marked = mark if style is None else style + mark
+        segments: list[Segment] = []
+        position = 0
+        for match in self.pattern.finditer(text):
+            start, end = match.span()
+            if end > start:
+                if start > position:
+                    segments.append(Segment(text[position:start], style))
+                segments.append(Segment(text[start:end], marked))
+                position = end
+        if position < len(text) or not segments:
+            segments.append(Segment(text[position:], style))
+        return segments
 
     def _strips(self, seq: int) -> list[Strip]:
         key = (seq, self._layout_width)
@@ -220,8 +261,7 @@ class LogView(ScrollView, can_focus=True):
         line = self.ring.get(seq)
         if line is None:
             return [Strip.blank(0)]
-        segments = list(self._line_text(line).render(self.app.console))
-        strip = Strip([s for s in segments if s.text != "\n"])
+        strip = Strip(list(Segment.apply_style(self._line_segments(line), self._row_style)))
         if self.wrap and self._layout_width > 0:
             cuts = list(range(self._layout_width, strip.cell_length, self._layout_width)) + [strip.cell_length]
             strips = strip.divide(cuts) if strip.cell_length > self._layout_width else [strip]
@@ -232,18 +272,27 @@ class LogView(ScrollView, can_focus=True):
         self._cache[key] = strips
         return strips
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Look the widget's style and width up once for the whole pass (a DOM walk each), not per row."""
+        style = self.rich_style
+        if style != self._row_style:
+            self._row_style = style
+            self._cache.clear()
+        self._render_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.scrollable_content_region.width
+        width = self._render_width
         if index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._row_style)
         seq, part = self._rows[index]
         strips = self._strips(seq)
         strip = strips[min(part, len(strips) - 1)]
         if not self.wrap:
             strip = strip.crop(scroll_x, scroll_x + width)
-        return strip.extend_cell_length(width, self.rich_style).apply_style(self.rich_style)
+        return strip.extend_cell_length(width, self._row_style)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -290,6 +339,9 @@ class ContainerLogsScreen(ModalScreen[None]):
         self.inspect: dict = {}
         self.ended = ""
         self._message = ""
+        self._flush_due = 0.0
+        self._message_shown: Text | None = None
+        self._message_rows: tuple[int, int] | None = None
 
     @property
     def view(self) -> LogView:
@@ -379,7 +431,7 @@ class ContainerLogsScreen(ModalScreen[None]):
     def _ended(self, pending: PendingLines, reason: str) -> None:
         if pending is not self.pending:
             return
-        self._flush()
+        self._flush(force=True)
         self.ended = reason or "end of stream"
         if self.follow and not reason:
             self._check_removed()
@@ -399,13 +451,25 @@ class ContainerLogsScreen(ModalScreen[None]):
         self.ended = reason
         self._update_message()
 
-    def _flush(self) -> None:
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if now < self._flush_due and not force:
+            return
         lines = self.pending.drain()
+        self._flush_due = now + self._flush_pause(len(lines))
         if lines:
             self.view.append(lines)
             self._update_message()
         elif not self.view.ring and self.ended:
             self._update_message()
+
+    def _flush_pause(self, batch: int) -> float:
+        """Seconds until the next batch: longer while covered, or while every flush redraws every row."""
+        if self.app.screen is not self:
+            return 1 / COVERED_FLUSH_HZ
+        if batch > self.view.size.height:
+            return 1 / HOT_FLUSH_HZ
+        return 0.0
 
     # ------------------------------------------------------------- display
     def _update_title(self) -> None:
@@ -443,7 +507,22 @@ class ContainerLogsScreen(ModalScreen[None]):
         elif self.ended and self.follow:
             line.append("  ■ ", style="yellow")
             line.append_text(safe(self.ended, "yellow"))
-        self.query_one("#logs-message", Static).update(line)
+        self._show_message(line)
+
+    def _show_message(self, line: Text) -> None:
+        """Redraw the line below the view; lay the screen out again only when its height may change.
+
+        The line counter changes at every flush of a busy stream: a layout of
+        the whole screen each time would be most of the UI thread's work.
+        """
+        if line == self._message_shown:
+            return
+        message = self.query_one("#logs-message", Static)
+        width = message.content_region.width
+        parts = line.plain.split("\n")
+        rows = (len(parts), width) if width and all(cell_len(part) < width for part in parts) else None
+        message.update(line, layout=rows is None or rows != self._message_rows)
+        self._message_shown, self._message_rows = line, rows
 
     def empty_text(self) -> str:
         """Why there is nothing to show."""
