@@ -181,7 +181,9 @@ def _one_pool_per_socket(client) -> None:
     request URL, so each ``/containers/<id>/stats`` or ``/containers/<id>/json``
     keeps a socket of its own open (up to 25 per client: 50 sockets to the
     daemon at idle). The pool's host is always ``localhost``, so keying by
-    scheme and host alone changes nothing else.
+    scheme and host alone changes nothing else. The pool of the version
+    negotiation (``/version``, asked before this runs) is closed: it would
+    keep one more idle socket per client for good.
     """
     from urllib.parse import urlsplit
 
@@ -195,3 +197,4 @@ def _one_pool_per_socket(client) -> None:
             return _get(f"{parts.scheme}://{parts.netloc}", proxies)
 
         adapter.get_connection = get_connection
+        adapter.pools.clear()  # disposes (closes) the pools keyed by URL so far
