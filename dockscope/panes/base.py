@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.style import Style
 from textual.widget import Widget
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.relations import related_keys
 from dockscope.ui.messages import ObjectSelected, Selection
+from dockscope.ui.text import same_renderable
 
 #: pane id -> pane class, filled by :func:`register`.
 PANES: dict[str, type["Pane"]] = {}
@@ -108,19 +111,36 @@ class KeyedTable(DataTable):
             if old is None:
                 self._cells[key] = tuple(cells)
                 self.add_row(*cells, key=key)
-                continue
-            merged = []
-            for column, before, after in zip(columns, old, cells):
-                if _same(before, after):
-                    merged.append(before)
-                else:
-                    self.update_cell(key, column, after, update_width=True)
-                    merged.append(after)
-            self._cells[key] = tuple(merged)
+            elif old is not cells:  # a pane may hand back the very tuple of an unchanged row
+                self.update_row(key, dict(zip(columns, cells)))
         self.sort_keys = dict(sort_keys or {})
         self._apply_sort(list(rows))
         if keep is not None and keep in self._cells:
             self.move_cursor(row=self.get_row_index(keep), animate=False, scroll=False)
+
+    def update_row(self, key: str, changes: Mapping[str, RenderableType]) -> None:
+        """Set some cells of row ``key`` (column id -> cell); only those that changed are touched."""
+        cells = self._cells.get(key)
+        if cells is None:
+            return
+        merged = list(cells)
+        for index, column in enumerate(self.column_ids):
+            after = changes.get(column, merged[index])
+            if after is merged[index] or same_renderable(merged[index], after):
+                continue
+            self.update_cell(key, column, after, update_width=self._width_changes(column, merged[index], after))
+            merged[index] = after
+        self._cells[key] = tuple(merged)
+
+    def _width_changes(self, column: str, before: RenderableType, after: RenderableType) -> bool:
+        """Whether the column must be measured again: the cell outgrows it, or was its widest and shrank.
+
+        DataTable measures every cell of the column when an updated cell is narrower than the
+        column: asked on every update, that made each stats sample cost O(rows).
+        """
+        width = self.columns[ColumnKey(column)].content_width
+        new, old = _cell_width(after), _cell_width(before)
+        return new > width or (new < old and old >= width)
 
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Sort by ``column`` (None: the pane's natural order) and keep the cursor on its row."""
@@ -176,11 +196,11 @@ class KeyedTable(DataTable):
         return style
 
 
-def _same(before: RenderableType, after: RenderableType) -> bool:
-    """Equality that also sees a change of style (rich's Text.__eq__ ignores it)."""
-    if hasattr(before, "plain") and hasattr(after, "plain"):
-        return (before.plain, before.style, before.spans) == (after.plain, after.style, after.spans)
-    return before == after
+def _cell_width(cell: RenderableType) -> int:
+    """Cells of one line: a Text knows it; anything else is measured as a string."""
+    width = getattr(cell, "cell_len", None)
+    return width if isinstance(width, int) else cell_len(str(cell))
+
 
 
 class TablePane(Pane):

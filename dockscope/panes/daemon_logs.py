@@ -32,7 +32,7 @@ from dockscope.daemonlog.parse import LogRecord
 from dockscope.daemonlog.sources import Discovery, JournalFollower
 from dockscope.engine.events import DockerEvent
 from dockscope.panes.base import Pane, register
-from dockscope.ui.text import safe
+from dockscope.ui.text import safe, show_text
 from dockscope.textsafe import clean
 
 LEVEL_STYLES = {
@@ -364,7 +364,7 @@ class DaemonLogsPane(Pane):
         if self.message:
             line.append("  ")
             line.append_text(safe(self.message, "yellow", limit=120))
-        self.query_one("#daemon-log-status", Static).update(line)
+        show_text(self.query_one("#daemon-log-status", Static), line)
 
     # ----------------------------------------------------- filter, search
     def action_cycle_level(self) -> None:
@@ -527,7 +527,7 @@ class DaemonLogsPane(Pane):
         line.append(f"  {self.events_table.row_count:,} of {len(self.events):,} events", style="dim")
         if self._feed is not None and self._feed.connections > 1:
             line.append(f"  stream reopened {self._feed.connections - 1}x, gaps refilled", style="yellow")
-        self.query_one("#daemon-events-status", Static).update(line)
+        show_text(self.query_one("#daemon-events-status", Static), line)
 
     def on_unmount(self) -> None:
         for stopper in (self._feed, self._journal):

@@ -32,7 +32,7 @@ from dockscope.panes.base import KeyedTable, TablePane, register
 from dockscope.textsafe import clean
 from dockscope.ui.confirm import ConfirmScreen
 from dockscope.ui.messages import OpenPane, Selection
-from dockscope.ui.text import safe
+from dockscope.ui.text import safe, show_text
 
 
 def size_text(size: int | None) -> str:
@@ -282,7 +282,7 @@ class ImagesPane(TablePane):
         if self.notice.plain:
             text.append("\n")
             text.append_text(self.notice)
-        self.query_one("#images-detail", Static).update(text)
+        show_text(self.query_one("#images-detail", Static), text)
 
     # ---------------------------------------------------- navigation
     def action_layers(self) -> None:

@@ -18,7 +18,7 @@ from dockscope import __version__
 from dockscope.engine.model import HostSnapshot
 from dockscope.panes.base import Pane, register
 from dockscope.ui.messages import OpenPane
-from dockscope.ui.text import safe
+from dockscope.ui.text import safe, show_text
 
 OK, WARN, BAD = "ok", "warn", "bad"
 
@@ -51,7 +51,7 @@ class MapBox(Static, can_focus=True):
         self.border_title = Text.assemble((key, "bold reverse"), " " if key else "", title)
 
     def set_state(self, body: Text, state: str) -> None:
-        self.update(body)
+        show_text(self, body)
         for name in (OK, WARN, BAD):
             self.set_class(name == state, name)
 

@@ -22,7 +22,7 @@ from dockscope.engine.model import Container, HostSnapshot, Volume
 from dockscope.panes.base import KeyedTable, TablePane, register
 from dockscope.ui.confirm import ConfirmScreen
 from dockscope.ui.messages import ObjectSelected, Selection
-from dockscope.ui.text import safe
+from dockscope.ui.text import safe, show_text
 
 #: Seconds between the two samples of the writable layers.
 WRITE_CHECK_INTERVAL = 1.5
@@ -186,7 +186,7 @@ class VolumesPane(TablePane):
         if self.notice:
             text.append("\n")
             text.append_text(safe(self.notice, "yellow", limit=400))
-        self.query_one("#volume-detail", Static).update(text)
+        show_text(self.query_one("#volume-detail", Static), text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed size fetch, write check or removal is said here, not lost."""

@@ -6,9 +6,15 @@ Every helper here builds ``rich.text.Text`` directly from a string cleaned by
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.console import RenderableType
 from rich.text import Text
 
 from dockscope.textsafe import clean, clean_log_line
+
+if TYPE_CHECKING:  # headless commands use these helpers without loading textual
+    from textual.widgets import Static
 
 #: Colours by state, shared by every pane and the map.
 STATE_STYLES = {
@@ -74,3 +80,20 @@ def state_text(state: str, health: str | None = None) -> Text:
 
 def joined(parts: list[Text], separator: str = ", ") -> Text:
     return Text(separator, end="").join(parts)
+
+
+def same_renderable(before: RenderableType, after: RenderableType) -> bool:
+    """Equality that also sees a change of style (rich's ``Text.__eq__`` ignores it)."""
+    if hasattr(before, "plain") and hasattr(after, "plain"):
+        return (before.plain, before.style, before.spans) == (after.plain, after.style, after.spans)
+    return before == after
+
+
+def show_text(widget: Static, content: Text) -> None:
+    """``widget.update(content)`` unless it shows that already.
+
+    Every ``Static.update`` asks for a layout of the whole screen and a repaint;
+    lines redrawn on a timer or on every snapshot mostly say the same thing.
+    """
+    if not same_renderable(widget.content, content):
+        widget.update(content)
