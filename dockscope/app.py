@@ -103,9 +103,12 @@ class DockscopeApp(App[int]):
         start_pane: str = "map",
         poll_seconds: float = FULL_POLL_SECONDS,
         events: bool = True,
+        first_snapshot: HostSnapshot | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        #: Taken while Textual was being imported (see cli.run_app): shown on the first frame.
+        self._first_snapshot = first_snapshot
         self.read_only = read_only
         self.daemon_log = daemon_log
         self.start_pane = start_pane
@@ -149,8 +152,11 @@ class DockscopeApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one("#map").api_version = self.session.api_version
+        first, self._first_snapshot = self._first_snapshot, None
+        if first is not None:
+            self.apply_snapshot(first)
         self._update_status()
-        self.request_refresh(KINDS, full=True)
+        self.request_refresh(KINDS, full=True)  # also after a first snapshot: it may be a second old
         self.set_interval(1.0, self._update_status)
         self.set_timer(2.0, self._disk_usage)
         if self.use_events:

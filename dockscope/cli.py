@@ -64,8 +64,8 @@ def _load(module: str, attribute: str) -> Callable:
     return getattr(importlib.import_module(module), attribute)
 
 
-def connect(args: argparse.Namespace):
-    """Choose the endpoint and connect; exit 2 with a clear message when that fails."""
+def _try_connect(args: argparse.Namespace):
+    """(endpoint, client), or the error that prevented it."""
     from dockscope.engine.connect import ConnectError, open_client
     from dockscope.engine.endpoint import EndpointError, resolve_endpoint
 
@@ -73,21 +73,55 @@ def connect(args: argparse.Namespace):
         endpoint = resolve_endpoint(host=args.host, context=args.context, env=os.environ)
         return endpoint, open_client(endpoint, timeout=args.timeout)
     except (EndpointError, ConnectError) as error:
-        print(f"dockscope: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
+        return error
+
+
+def _connected_or_exit(result):
+    if isinstance(result, Exception):
+        print(f"dockscope: {result}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    return result
+
+
+def connect(args: argparse.Namespace):
+    """Choose the endpoint and connect; exit 2 with a clear message when that fails."""
+    return _connected_or_exit(_try_connect(args))
+
+
+def _connect_and_poll(args: argparse.Namespace):
+    """Connect and take a first snapshot: (endpoint, session, snapshot or None), or the connect error."""
+    connected = _try_connect(args)
+    if isinstance(connected, Exception):
+        return connected
+    from dockscope.engine.session import HostSession
+
+    endpoint, client = connected
+    session = HostSession(endpoint, client)
+    try:
+        snapshot = session.poll()
+    except Exception:  # the app's own poll says what went wrong
+        snapshot = None
+    return endpoint, session, snapshot
 
 
 def run_app(args: argparse.Namespace) -> int:
-    endpoint, client = connect(args)
-    from dockscope.app import DockscopeApp
-    from dockscope.engine.session import HostSession
+    # Connecting and the first poll mostly wait on the daemon, importing Textual is
+    # mostly CPU: side by side, the list is drawn on the first frame (see
+    # benchmarks/results/scale.md, first list).
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(1, thread_name_prefix="first-poll") as pool:
+        opened = pool.submit(_connect_and_poll, args)
+        from dockscope.app import DockscopeApp
+
+        _endpoint, session, snapshot = _connected_or_exit(opened.result())
     app = DockscopeApp(
-        HostSession(endpoint, client),
+        session,
         read_only=args.read_only,
         daemon_log=args.daemon_log,
         start_pane=args.pane,
         events=not args.no_events,
+        first_snapshot=snapshot,
     )
     result = app.run()
     if app.return_code:  # a crash: Textual printed the traceback after restoring the terminal

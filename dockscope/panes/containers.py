@@ -92,7 +92,9 @@ def status_text(container: Container, now: float) -> Text:
     if container.state in ("running", "paused"):
         started = parse_docker_time(detail.started_at) if detail else None
         if started is None:
-            return safe(re.sub(r"\s*\((?:healthy|unhealthy|health: starting|Paused)\)", "", container.status), "dim")
+            # Docker's own words ("Up 3 minutes") until the inspect gives the start time: same case as ours.
+            status = re.sub(r"\s*\((?:healthy|unhealthy|health: starting|Paused)\)", "", container.status)
+            return safe(re.sub(r"^Up\b", "up", status), "dim")
         return Text(f"up {_ago(started, now)}", style="dim", end="")
     code = container.exit_code
     if container.state == "created" and (detail is None or not detail.error) and not code:
