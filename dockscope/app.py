@@ -117,12 +117,14 @@ class DockscopeApp(App[int]):
         self._pending_kinds: set[str] = set()
         self._pending_ids: set[str] = set()
         self._in_flight = False
-        self._last_event_time: float | None = None
-        self._events_stream = None
+        self._events_feed: EventFeed | None = None
+        self._events_from_nano = 0
         self._status_error = ""
         self._banner = ""
         #: Where linked navigation came from: (pane id, selection) pairs; Escape pops one.
         self.nav_stack: list[tuple[str, Selection | None]] = []
+        #: pane id -> seq of the snapshot it shows (hidden panes catch up when shown).
+        self._shown_seq: dict[str, int] = {}
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -221,15 +223,28 @@ class DockscopeApp(App[int]):
         self._poll_timer = self.set_timer(delay, lambda: self.request_refresh(KINDS, full=True))
 
     def apply_snapshot(self, snapshot: HostSnapshot | None) -> None:
-        """Show a new snapshot to every pane, unless a newer one is already shown."""
+        """Show a new snapshot, unless a newer one is already shown.
+
+        Only the pane on screen gets it now; the others catch up when shown
+        (:meth:`_catch_up`): at 500 containers a hidden pane's update cost as
+        much as a visible one's, for nothing.
+        """
         if snapshot is None or (self.snapshot is not None and snapshot.seq <= self.snapshot.seq):
             return
         self.snapshot = snapshot
         self._status_error = ""
+        switcher = self.base_screen.query_one(ContentSwitcher) if self._panes_ready() else None
         for pane in self.panes:
-            pane.show_snapshot(snapshot)
+            if switcher is not None and pane.id == switcher.current:
+                self._catch_up(pane)
         self._update_status()
         self._inspect_interesting(snapshot)
+
+    def _catch_up(self, pane: Pane) -> None:
+        """Give ``pane`` the current snapshot unless it has it already."""
+        if self.snapshot is not None and self._shown_seq.get(pane.pane_id) != self.snapshot.seq:
+            self._shown_seq[pane.pane_id] = self.snapshot.seq
+            pane.show_snapshot(self.snapshot)
 
     def _inspect_interesting(self, snapshot: HostSnapshot) -> None:
         """Inspect faulted containers and the selection (restart count, OOM, State.Error)."""
@@ -339,6 +354,7 @@ class DockscopeApp(App[int]):
         switcher = self.base_screen.query_one(ContentSwitcher)
         switcher.current = pane_id
         pane = self.base_screen.query_one(f"#{pane_id}", Pane)
+        self._catch_up(pane)
         if self.selection is not None:
             pane.select(self.selection)
         focusable = [w for w in pane.query("*") if w.can_focus]

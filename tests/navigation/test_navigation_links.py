@@ -136,10 +136,11 @@ async def test_selection_highlights_related_rows_elsewhere(make_app, world):
         await until(pilot, lambda: _pane(app, "networks").table.related_keys == frozenset({world.network}))
         assert _pane(app, "volumes").table.related_keys == frozenset({world.volume})
         assert _pane(app, "images").table.related_keys == frozenset({world.image})
+        # Hidden panes get the snapshot when shown: the related row is there, drawn highlighted.
+        app.action_show_pane("volumes")
         table: KeyedTable = _pane(app, "volumes").table
         row = table.get_row_index(world.volume)
         assert table._get_row_style(row, Style()).bgcolor is not None, "a related row is drawn highlighted"
-        app.action_show_pane("volumes")
         await until(pilot, lambda: _pane(app, "volumes").select(Selection("volume", world.volume)) and app.selection == Selection("volume", world.volume))
         await until(pilot, lambda: _pane(app, "containers").table.related_keys == frozenset({world.a}))
         assert _pane(app, "volumes").table.related_keys == frozenset(), "the selecting pane itself is not highlighted"
