@@ -13,6 +13,14 @@ sends raw bytes (all on stdout) that are split on newlines.
 follower thread writes into a :class:`PendingLines` queue (bounded too) that
 the UI drains a few times a second, so neither memory nor the message queue
 grows with the output rate. Nothing here imports textual or rich.
+
+The daemon writes every frame as its own HTTP chunk, so a fast writer sends
+one chunk of about 90 bytes per line; read through http.client that is a
+readline, a read and a CRLF read per line in Python. :class:`ChunkedDecoder`
+undoes the chunked coding over whatever one socket read brings (often
+dozens of lines), and a frame holding one whole line skips the partial-line
+bookkeeping, so the reading thread holds the GIL a fraction as long and the
+UI thread keeps answering keys.
 """
 
 from __future__ import annotations
@@ -58,6 +66,46 @@ class LogLine:
         if not self.cut_bytes:
             return self.text
         return f"{self.text}… [{self.cut_bytes} more bytes not kept]"
+
+
+class ChunkedDecoder:
+    """Undo HTTP/1.1 chunked transfer coding over arbitrary pieces of the body.
+
+    Pieces may cut anywhere; only whole chunks are returned, because a TTY
+    stream has no frames and a chunk (one write of the daemon) is the only
+    place where a timestamp can start. Chunk extensions are ignored and so is
+    anything after the last (empty) chunk, when :attr:`finished` becomes true.
+
+    Raises:
+        ValueError: a size line is not hexadecimal (the body is not chunked).
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.finished = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The payloads of the chunks that ``data`` completes (possibly none)."""
+        buffer = self._buffer
+        buffer += data
+        chunks: list[bytes] = []
+        position = 0
+        while not self.finished:
+            end = buffer.find(b"\r\n", position)
+            if end < 0:
+                break
+            size = int(bytes(buffer[position:end]).split(b";", 1)[0], 16)
+            start = end + 2
+            if size == 0:
+                self.finished = True
+                position = start
+            elif len(buffer) >= start + size + 2:
+                chunks.append(bytes(buffer[start : start + size]))
+                position = start + size + 2
+            else:
+                break
+        del buffer[:position]
+        return chunks
 
 
 class FrameDecoder:
@@ -131,6 +179,11 @@ class LineAssembler:
                 return match.group()[:-1].decode("ascii"), payload[match.end() :]
         return "", payload
 
+    def _one_whole_line(self, body: bytes) -> bool:
+        """The payload is exactly one line, short enough to keep whole (the usual frame)."""
+        newline = body.find(b"\n")
+        return newline >= 0 and newline == len(body) - 1 and len(body) <= self.max_line_bytes
+
     def _emit(self, stream: str, partial: _Partial) -> LogLine:
         line = LogLine(self._seq, stream, partial.timestamp, clean_text(bytes(partial.data)), partial.cut)
         self._seq += 1
@@ -139,6 +192,10 @@ class LineAssembler:
     def feed(self, stream: str, payload: bytes) -> list[LogLine]:
         """Lines completed by this payload (a partial line waits for its continuation)."""
         timestamp, body = self._split_timestamp(payload)
+        if stream not in self._pending and self._one_whole_line(body):
+            line = LogLine(self._seq, stream, timestamp, clean_text(body[:-1]))
+            self._seq += 1
+            return [line]
         lines: list[LogLine] = []
         pieces = body.split(b"\n")
         for index, piece in enumerate(pieces):
@@ -253,6 +310,10 @@ class LogStream:
     def chunks(self) -> Iterator[bytes]:
         """Raw bytes as they arrive (never waits for more than is available)."""
         raw = self._response.raw
+        body = getattr(raw, "_fp", None)  # the http.client response under urllib3's
+        if getattr(body, "chunked", False) and getattr(body, "chunk_left", 0) is None and hasattr(getattr(body, "fp", None), "read1"):
+            yield from self._dechunked(body.fp)
+            return
         while not self._closed:
             try:
                 data = raw.read1(65536)
@@ -261,6 +322,22 @@ class LogStream:
             if not data:
                 return
             yield data
+
+    def _dechunked(self, socket_file) -> Iterator[bytes]:
+        """The body of a chunked response read straight from its socket: all the frames each read brings, or a TTY's writes one by one."""
+        decoder = ChunkedDecoder()
+        while not self._closed and not decoder.finished:
+            try:
+                data = socket_file.read1(65536)
+            except Exception:  # closed under us (close() from the UI thread) or the daemon went away
+                return
+            if not data:
+                return
+            chunks = decoder.feed(data)
+            if self._tty:
+                yield from chunks
+            elif chunks:
+                yield b"".join(chunks)
 
     def close(self) -> None:
         """Close the connection; a blocked read returns at once."""

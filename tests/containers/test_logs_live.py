@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from dockscope.engine.logs import FrameDecoder, LogStream, read_lines
+from dockscope.engine.logs import ChunkedDecoder, FrameDecoder, LineAssembler, LogStream, read_lines
 from dockscope.panes.container_logs import ContainerLogsScreen, LogView
 from tests.containers.conftest import wait_for
 
@@ -64,6 +64,51 @@ def test_tty_container_raw_stream(client, make_container) -> None:
     wait_for(lambda: exited(client, cid), what="exit")
     lines = read_all(client, cid, tty=True)
     assert [(line.stream, line.text) for line in lines] == [("stdout", "one"), ("stdout", "two")]
+
+
+def chunked(*payloads: bytes) -> bytes:
+    return b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in payloads) + b"0\r\n\r\n"
+
+
+def test_chunked_decoder_whatever_the_cuts() -> None:
+    payloads = [b"one", b"\r\n\r\n", b"x" * 70000, b"last"]
+    body = chunked(*payloads) + b"trailer: ignored\r\n\r\n"
+    for step in (1, 2, 3, 5, 7, 4096, len(body)):
+        decoder = ChunkedDecoder()
+        got = []
+        for start in range(0, len(body), step):
+            got += decoder.feed(body[start : start + step])
+        assert got == payloads, step
+        assert decoder.finished
+    with pytest.raises(ValueError):
+        ChunkedDecoder().feed(b"zz\r\nabc\r\n")
+
+
+def test_one_frame_one_line_and_pieces_agree() -> None:
+    """The shortcut for a frame holding one whole line gives what the piece-by-piece path gives."""
+    stamp = b"2024-05-01T12:00:00.123456789Z "
+    frames = [stamp + b"whole\n", stamp + b"half ", stamp + b"done\n", stamp + b"a\nb\n", stamp + b"\n", stamp + b"x" * 20 + b"\n"]
+    lines = []
+    assembler = LineAssembler(max_line_bytes=10)
+    for frame in frames:
+        lines += assembler.feed("stdout", frame)
+    assert [(l.seq, l.text, l.cut_bytes) for l in lines] == [
+        (0, "whole", 0), (1, "half done", 0), (2, "a", 0), (3, "b", 0), (4, "", 0), (5, "x" * 10, 10)
+    ]
+    assert {l.timestamp for l in lines} == {"2024-05-01T12:00:00.123456789Z"}
+
+
+def test_a_fast_writer_is_read_many_lines_at_a_time(client, make_container) -> None:
+    """The daemon sends one HTTP chunk per line; each read must bring many (one read per line held the GIL)."""
+    cid = make_container("bulk", ["sh", "-c", "seq 1 5000"])
+    wait_for(lambda: exited(client, cid), what="exit")
+    stream = LogStream(client, cid, tty=False, follow=False, tail=None, since=None)
+    pieces = list(stream.chunks())
+    decoder = FrameDecoder()
+    frames = [frame for piece in pieces for frame in decoder.feed(piece)]
+    assert len(frames) == 5000
+    assert len(pieces) * 20 <= len(frames), f"{len(pieces)} reads for {len(frames)} lines"
+    assert [line.text for line in read_all(client, cid)] == [str(n) for n in range(1, 5001)]
 
 
 def test_tail_and_since(client, make_container) -> None:
