@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from dockscope.engine.events import DockerEvent, refresh_targets, stream_events
+from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.session import KINDS, HostSession
 from dockscope.panes import Pane, load_panes
@@ -256,30 +256,40 @@ class DockscopeApp(App[int]):
             self.request_refresh((), wanted[:INSPECT_BATCH])
 
     # ----------------------------------------------------------------- events
+    @property
+    def events_feed(self) -> EventFeed | None:
+        """The one ``/events`` follower of the app (None with events off); panes subscribe to it.
+
+        Made on first use (the app's mount or a pane's, on the UI thread). It
+        opens with a backlog, which the daemon-log pane shows; the app itself
+        reacts only to events from then on (the first poll sees what came before).
+        """
+        if self.use_events and self._events_feed is None:
+            self._events_from_nano = time.time_ns()
+            self._events_feed = EventFeed(self._open_events_client, on_break=self._poll_now_from_thread)
+            self._events_feed.subscribe(self._event_from_feed)
+        return self._events_feed
+
+    def _open_events_client(self):
+        from dockscope.engine.connect import open_client
+
+        return open_client(self.session.endpoint, timeout=None)
+
     @work(thread=True, exit_on_error=False, group="events", name="events")
     def _watch_events(self) -> None:
-        """Follow ``/events``; reconnect after failures and refill the gap with ``since``."""
-        from dockscope.engine.connect import ConnectError, open_client
+        """Follow ``/events`` until the app ends: reconnects, ``since`` and dedup are the feed's."""
+        feed = self.events_feed
+        if feed is not None:
+            feed.run()
 
-        worker = self._events_worker_self()
-        while not worker.is_cancelled:
-            try:
-                client = open_client(self.session.endpoint, timeout=None)
-                opened_at = time.time()
-                events, self._events_stream = stream_events(client, since=self._last_event_time)
-                if self._last_event_time is None:  # a gap after this must be refilled too
-                    self._last_event_time = opened_at - 1.0
-                for event in events:
-                    self._last_event_time = event.time
-                    self.call_from_thread(self._on_docker_event, event)
-            except ConnectError:
-                pass
-            except Exception:  # the stream broke (daemon gone, closed on exit): retry below
-                pass
-            if worker.is_cancelled:
-                return
-            self._poll_now_from_thread()
-            time.sleep(1.0)
+    def _event_from_feed(self, event: DockerEvent) -> None:
+        """Feed thread: an event newer than the app's start asks for a refresh (the backlog does not)."""
+        if event.time_nano < self._events_from_nano:
+            return
+        try:
+            self.call_from_thread(self._on_docker_event, event)
+        except RuntimeError:  # the app is shutting down
+            pass
 
     def _poll_now_from_thread(self) -> None:
         """The events stream ended: poll at once, so a daemon that went away shows within a second."""
@@ -287,11 +297,6 @@ class DockscopeApp(App[int]):
             self.call_from_thread(self.request_refresh, KINDS, full=True)
         except RuntimeError:  # the app is shutting down
             pass
-
-    def _events_worker_self(self) -> Worker:
-        from textual.worker import get_current_worker
-
-        return get_current_worker()
 
     def _on_docker_event(self, event: DockerEvent) -> None:
         kinds, ids = refresh_targets(event)
@@ -301,12 +306,8 @@ class DockscopeApp(App[int]):
             self.set_timer(EVENT_DEBOUNCE_SECONDS, self._kick)
 
     def on_unmount(self) -> None:
-        stream = self._events_stream
-        if stream is not None:
-            try:
-                stream.close()
-            except Exception:  # already closed by the daemon going away
-                pass
+        if self._events_feed is not None:
+            self._events_feed.stop()
 
     # ----------------------------------------------------------------- status
     def _update_status(self) -> None:

@@ -8,7 +8,9 @@ for the docker CLI and no extra dependency is needed.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +18,15 @@ from dockscope.engine.model import Endpoint
 from dockscope.textsafe import mask_url_credentials
 
 DEFAULT_TIMEOUT = 5.0
+#: Idle sockets a client keeps for reuse. Requests made at the same time beyond
+#: this many get a socket of their own, closed after the answer; so a client used
+#: by several threads at once (the session: polls, and panes reading outside its
+#: lock) holds one socket at rest instead of as many as it once ran in parallel.
+KEEP_SOCKETS = 1
+#: Longest wait for a client's socket while another thread's request uses it;
+#: after that the request opens a socket of its own (closed after it), so a slow
+#: answer or a stream never holds the others back for long.
+SHARE_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -141,12 +152,13 @@ def _tls_config(endpoint: Endpoint):
     return TLSConfig(client_cert=cert, ca_cert=ca, verify=ca if endpoint.tls_verify and ca else endpoint.tls_verify)
 
 
-def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT):
+def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT, *, keep_sockets: int = KEEP_SOCKETS):
     """Connect and negotiate the API version.
 
     Args:
         endpoint: Where the daemon is.
         timeout: Seconds for each request (``None``: wait forever, for streams).
+        keep_sockets: Idle sockets kept for reuse (see :data:`KEEP_SOCKETS`).
 
     Returns:
         A ``docker.APIClient``.
@@ -166,12 +178,37 @@ def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT):
             timeout=timeout if timeout is not None else None,
             tls=_tls_config(endpoint),
             use_ssh_client=endpoint.scheme == "ssh",
-            max_pool_size=4,
+            max_pool_size=keep_sockets,
         )
     except Exception as error:  # docker-py raises many kinds here; classify them all
         raise ConnectError(classify(error, endpoint, timeout or 0)) from None
     _one_pool_per_socket(client)
+    _one_request_at_a_time(client)
     return client
+
+
+def _one_request_at_a_time(client) -> None:
+    """Let the threads sharing ``client`` take turns on its socket.
+
+    The session's client is used by the polls (under the session's lock) and
+    also outside it: image layer reads, pane workers inspecting members or
+    checking volumes. Run side by side, each of those requests needs a socket
+    of its own, and the app's few-socket budget goes. In turn, they share one;
+    a request waits at most :data:`SHARE_WAIT_SECONDS` for it (a stream
+    releases its turn once its headers are read).
+    """
+    turn = threading.RLock()
+    send = client.send
+
+    def send_in_turn(request, **kwargs):
+        has_turn = turn.acquire(timeout=SHARE_WAIT_SECONDS)
+        try:
+            return send(request, **kwargs)
+        finally:
+            if has_turn:
+                turn.release()
+
+    client.send = send_in_turn
 
 
 def _one_pool_per_socket(client) -> None:
@@ -198,3 +235,13 @@ def _one_pool_per_socket(client) -> None:
 
         adapter.get_connection = get_connection
         adapter.pools.clear()  # disposes (closes) the pools keyed by URL so far
+
+
+class _DropPoolFull(logging.Filter):
+    """A socket closed after a request beyond :data:`KEEP_SOCKETS` is the intent, not a warning to print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection pool is full")
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_DropPoolFull())

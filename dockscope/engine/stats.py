@@ -35,6 +35,9 @@ from typing import Any
 #: Requests in flight at once, whatever the number of rows on screen: also the
 #: most sockets the collector holds (the app's budget is four: session, events, stats).
 MAX_CONCURRENT = 2
+#: Seconds without a request after which the collector closes its idle sockets
+#: (the pane asks every 2 s while it is shown: so once it is hidden).
+IDLE_CLOSE_SECONDS = 3.0
 #: Samples kept per container for the sparklines.
 HISTORY = 60
 
@@ -149,8 +152,8 @@ class StatsCollector:
 
     def __init__(self, client_factory: Callable[[], Any], on_sample: Callable[[StatsSample], None], *, max_workers: int = MAX_CONCURRENT) -> None:
         self._client_factory = client_factory
-        self._client: Any = None
-        self._client_lock = threading.Lock()
+        self._local = threading.local()
+        self._clients: list[Any] = []
         self._on_sample = on_sample
         self._pool = ThreadPoolExecutor(max_workers=min(max_workers, MAX_CONCURRENT), thread_name_prefix="stats")
         self._lock = threading.Lock()
@@ -158,23 +161,30 @@ class StatsCollector:
         self._last_cpu: dict[str, Raw] = {}
         self._history: dict[str, deque[StatsSample]] = {}
         self._closed = False
+        self._last_request = 0.0
+        self._idle_timer: threading.Timer | None = None
         self.last_error = ""
         self._running = 0
         #: Most requests ever running at once (never above MAX_CONCURRENT).
         self.peak_running = 0
 
     def _get_client(self):
-        """The one client, made by the first pool thread that needs it.
+        """This pool thread's own client, made on its first request.
 
-        Made under ``_client_lock``, never ``_lock``: the factory negotiates the
-        API version over the network, and the UI thread takes ``_lock`` in
-        :meth:`request`. Pool threads wait for it rather than each making a
-        client (and a socket) of their own.
+        One per thread, each keeping one socket: the collector holds at most
+        :data:`MAX_CONCURRENT` sockets. Made outside ``_lock``: the factory
+        negotiates the API version over the network, and the UI thread takes
+        ``_lock`` in :meth:`request`.
         """
-        with self._client_lock:
-            if self._client is None:
-                self._client = self._client_factory()
-            return self._client
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._client_factory()
+            with self._lock:
+                self._clients.append(client)
+                closed = self._closed
+            if closed:  # close() ran while this client was being made
+                client.close()
+        return client
 
     def request(self, container_ids: Iterable[str]) -> int:
         """Ask for a sample of each container; returns how many requests were started."""
@@ -184,6 +194,7 @@ class StatsCollector:
                 return 0
             wanted = [c for c in dict.fromkeys(container_ids) if c not in self._in_flight]
             self._in_flight.update(wanted)
+            self._last_request = time.monotonic()
         for container_id in wanted:
             self._pool.submit(self._fetch_one, container_id)
             started += 1
@@ -207,8 +218,30 @@ class StatsCollector:
             with self._lock:
                 self._in_flight.discard(container_id)
                 self._running -= 1
+                if not self._in_flight:
+                    self._arm_idle_close(IDLE_CLOSE_SECONDS)
         if not self._closed:
             self._on_sample(sample)
+
+    def _arm_idle_close(self, delay: float) -> None:
+        """Under ``_lock``: close the idle sockets in ``delay`` s unless requests come meanwhile."""
+        if self._idle_timer is None and not self._closed:
+            self._idle_timer = threading.Timer(delay, self._close_if_idle)
+            self._idle_timer.daemon = True
+            self._idle_timer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._lock:
+            self._idle_timer = None
+            idle_for = time.monotonic() - self._last_request
+            if self._in_flight:
+                return  # the last of them arms the timer again
+            if idle_for < IDLE_CLOSE_SECONDS:
+                self._arm_idle_close(IDLE_CLOSE_SECONDS - idle_for)
+                return
+            clients = list(self._clients)
+        for client in clients:
+            client.close()  # drops the idle sockets; the client opens one again when next used
 
     def latest(self, container_id: str) -> StatsSample | None:
         with self._lock:
@@ -231,7 +264,10 @@ class StatsCollector:
         """Stop: pending requests are dropped, running ones finish unseen; idle sockets are closed."""
         with self._lock:
             self._closed = True
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        client = self._client
-        if client is not None:
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
             client.close()

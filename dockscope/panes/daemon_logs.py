@@ -4,16 +4,19 @@ Tab "Log": the source found by :func:`dockscope.daemonlog.discover` (or why
 none), lines parsed into time, level, message and fields, a level filter, a
 search and follow. A file of any size opens at once: a worker indexes it in
 steps and :class:`LogView` renders only the rows on screen, with an LRU of
-rendered lines. Tab "Events": the daemon's event stream with type filters; the
-feed refills the gap after a reconnect (see :mod:`dockscope.daemonlog.eventfeed`).
+rendered lines. Tab "Events": the daemon's event stream with type filters, from
+the app's one events feed (:attr:`DockscopeApp.events_feed`): its backlog, then
+each event as it comes; the feed refills the gap after a reconnect.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,6 +25,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
@@ -218,6 +222,10 @@ class DaemonLogsPane(Pane):
         self.event_types: set[str] = set(EVENT_TYPES)
         self.events: deque[DockerEvent] = deque(maxlen=MAX_EVENTS)
         self._feed: EventFeed | None = None
+        #: Events from the feed's thread waiting for the UI thread (bounded like the table).
+        self._inbox: deque[DockerEvent] = deque(maxlen=MAX_EVENTS)
+        self._inbox_lock = threading.Lock()
+        self._inbox_posted = False
         self._journal: JournalFollower | None = None
         self._index: LineIndex | None = None
         self._indexing = False
@@ -254,8 +262,9 @@ class DaemonLogsPane(Pane):
         self._show_events_status()
         self._discover()
         self.set_interval(FOLLOW_SECONDS, self._tick)
-        if getattr(self.app, "use_events", True) and hasattr(self.app, "session"):
-            self._follow_events()
+        feed = getattr(self.app, "events_feed", None)
+        if feed is not None:
+            self._subscribe(feed)
 
     @work(thread=True, exit_on_error=False, group="daemon-log-discover")
     def _discover(self) -> None:
@@ -478,37 +487,55 @@ class DaemonLogsPane(Pane):
         tabs.active = "daemon-events-tab" if tabs.active == "daemon-log-tab" else "daemon-log-tab"
 
     # ----------------------------------------------------------- events
-    @work(thread=True, exit_on_error=False, group="daemon-events")
-    def _follow_events(self) -> None:
-        from dockscope.engine.connect import open_client
+    class EventsArrived(Message, bubble=False):
+        """The feed put events in the pane's inbox (posted once per batch)."""
 
-        endpoint = self.app.session.endpoint
-        self._feed = EventFeed(lambda: open_client(endpoint, timeout=None), lambda e: self.app.call_from_thread(self.add_event, e))
-        self._feed.run()
+    def _subscribe(self, feed: EventFeed) -> None:
+        """Show what the feed kept so far (its backlog), then every later event."""
+        self._feed = feed
+        self.add_events(feed.subscribe(self._event_from_feed))
 
-    def add_event(self, event: DockerEvent) -> None:
-        self.events.append(event)
-        if event.type in self.event_types:
-            self._add_event_row(event)
-            if self.events_table.row_count > MAX_EVENTS:
-                self.events_table.remove_row(next(iter(self.events_table.rows)))
+    def _event_from_feed(self, event: DockerEvent) -> None:
+        """Feed thread: queue the event and never wait for the UI (the app's refreshes share the feed)."""
+        with self._inbox_lock:
+            self._inbox.append(event)
+            if self._inbox_posted:
+                return
+            self._inbox_posted = True
+        self.post_message(self.EventsArrived())
+
+    def on_daemon_logs_pane_events_arrived(self, _message: EventsArrived) -> None:
+        with self._inbox_lock:
+            events = list(self._inbox)
+            self._inbox.clear()
+            self._inbox_posted = False
+        self.add_events(events)
+
+    def add_events(self, events: Iterable[DockerEvent]) -> None:
+        """Add events at the end of the table; the cursor follows when it was on the last row."""
+        table = self.events_table
+        at_end = table.cursor_row >= table.row_count - 1
+        for event in events:
+            self.events.append(event)
+            if event.type in self.event_types:
+                self._add_event_row(event)
+        while table.row_count > MAX_EVENTS:
+            table.remove_row(next(iter(table.rows)))
+        if at_end and table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
         self._show_events_status()
 
     def _add_event_row(self, event: DockerEvent) -> None:
-        table = self.events_table
-        at_end = table.cursor_row >= table.row_count - 1
         action, _, argument = event.action.partition(": ")
         details = [argument] if argument else []
         details += [f"{k}={v}" for k, v in event.attributes if k not in ("name", "image") and not k.startswith("com.docker.compose")]
-        table.add_row(
+        self.events_table.add_row(
             Text(time.strftime("%H:%M:%S", time.localtime(event.time)), style="dim", end=""),
             safe(event.type, "cyan"),
             safe(event.name or event.actor_id[:12], limit=40),
             safe(action, "bold", limit=24),
             safe(", ".join(details), "dim", limit=200),
         )
-        if at_end:
-            table.move_cursor(row=table.row_count - 1, animate=False)
 
     def action_toggle_type(self, kind: str) -> None:
         self.event_types ^= {kind}
@@ -517,6 +544,8 @@ class DaemonLogsPane(Pane):
         for event in self.events:
             if event.type in self.event_types:
                 self._add_event_row(event)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
         self._show_events_status()
 
     def _show_events_status(self) -> None:
@@ -530,8 +559,9 @@ class DaemonLogsPane(Pane):
         show_text(self.query_one("#daemon-events-status", Static), line)
 
     def on_unmount(self) -> None:
-        for stopper in (self._feed, self._journal):
-            if stopper is not None:
-                stopper.stop()
+        if self._feed is not None:
+            self._feed.unsubscribe(self._event_from_feed)
+        if self._journal is not None:
+            self._journal.stop()
         if self._index is not None:
             self._index.close()

@@ -19,7 +19,7 @@ from dockscope.app import DockscopeApp
 from dockscope.engine.connect import open_client
 from dockscope.engine.endpoint import resolve_endpoint
 from dockscope.engine.session import HostSession
-from dockscope.engine.stats import MAX_CONCURRENT, StatsCollector
+from dockscope.engine.stats import IDLE_CLOSE_SECONDS, MAX_CONCURRENT, StatsCollector
 from dockscope.panes.containers import ContainersPane
 from tests.conftest import RUN_ID
 from tests.support.proxy import RecordingProxy
@@ -107,15 +107,40 @@ def test_a_client_keeps_one_socket_after_negotiating(docker_host) -> None:
         client.close()
 
 
-def test_stats_collector_uses_at_most_two_sockets(docker_host, running) -> None:
+def test_stats_collector_uses_at_most_two_sockets_and_lets_them_go_when_idle(docker_host, running) -> None:
     with RecordingProxy(docker_host) as proxy, PeakSampler(proxy) as sampler:
         endpoint = resolve_endpoint(host=proxy.url, env={})
         collector = StatsCollector(lambda: open_client(endpoint, timeout=10), lambda _sample: None)
         try:
             collector.request(running)
             wait(lambda: all(collector.latest(cid) is not None for cid in running), "a sample of each container")
+            assert MAX_CONCURRENT <= 2
+            assert sampler.peak <= MAX_CONCURRENT, f"{sampler.peak} sockets for {len(running)} one-shot requests: {connection_uses(proxy)}"
+            wait(lambda: proxy.open_connections == 0, "idle sockets closed (the pane is hidden)", timeout=IDLE_CLOSE_SECONDS + 5)
+            collector.request(running[:1])
+            wait(lambda: len(collector.history(running[0])) == 2, "a sample after the idle close")
         finally:
             collector.close()
-        assert MAX_CONCURRENT <= 2
-        assert sampler.peak <= MAX_CONCURRENT, f"{sampler.peak} sockets for {len(running)} one-shot requests: {connection_uses(proxy)}"
-        wait(lambda: proxy.open_connections == 0, "sockets closed with the collector", timeout=5)
+        assert sampler.peak <= MAX_CONCURRENT
+
+
+async def test_every_pane_then_stats_within_four_sockets(docker_host, running) -> None:
+    with RecordingProxy(docker_host) as proxy, PeakSampler(proxy) as sampler:
+        endpoint = resolve_endpoint(host=proxy.url, env={})
+        app = DockscopeApp(HostSession(endpoint, open_client(endpoint, timeout=15)), start_pane="map")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and set(running) <= set(app.snapshot.container_by_id), "a snapshot with our containers")
+            for key in ("m", "i", "n", "v", "l", "t", "c"):
+                await pilot.press(key)
+                await pilot.pause(0.5)
+            pane = app.query_one(ContainersPane)
+            pane.apply_filter(PREFIX)
+            await until(pilot, lambda: pane.table.row_count == RUNNING, "our rows")
+
+            def sampled(times: int) -> bool:
+                stats = pane._stats
+                return stats is not None and all(len(stats.history(cid)) >= times for cid in running)
+
+            await until(pilot, lambda: sampled(1), "a first stats sample for each of our rows")
+            await until(pilot, lambda: sampled(3), "two more rounds of stats samples")
+        assert sampler.peak <= SOCKET_BUDGET, f"{sampler.peak} sockets open at once ({proxy.connections_opened} opened): {connection_uses(proxy)}"
