@@ -7,7 +7,8 @@ import time
 import pytest
 
 from dockscope.engine.logs import ChunkedDecoder, FrameDecoder, LineAssembler, LogStream, read_lines
-from dockscope.panes.container_logs import ContainerLogsScreen, LogView
+from dockscope.panes.container_logs import COVERED_FLUSH_HZ, HOT_FLUSH_HZ, ContainerLogsScreen, LogView
+from dockscope.ui.confirm import PromptScreen
 from tests.containers.conftest import wait_for
 
 pytestmark = pytest.mark.daemon
@@ -126,7 +127,28 @@ async def wait_until(pilot, check, timeout: float = 20.0, what: str = "condition
         await pilot.pause(0.1)
 
 
+def spy(obj, name: str, calls: list) -> None:
+    """Record ``(monotonic time, args, kwargs)`` of every call of ``obj.name``, then call it."""
+    original = getattr(obj, name)
+
+    def recorded(*args, **kwargs):
+        calls.append((time.monotonic(), args, kwargs))
+        return original(*args, **kwargs)
+
+    setattr(obj, name, recorded)
+
+
+def gaps_after(appends: list, bigger_than: int = -1) -> list[float]:
+    """Seconds between each batch larger than ``bigger_than`` lines and the next batch."""
+    return [later[0] - earlier[0] for earlier, later in zip(appends, appends[1:]) if len(earlier[1][0]) > bigger_than]
+
+
 async def test_fast_writer_stays_bounded_and_keys_respond(make_app, make_container, client) -> None:
+    """A hot stream is drawn at a bounded rate without laying the screen out per batch, and keys still act.
+
+    Timing is asserted only as lower bounds (a timer can be late, never early)
+    and as "the key's action ran"; latency figures are the benchmark's job.
+    """
     cid = make_container(
         "fast", ["sh", "-c", "while :; do seq 1 300; sleep 0.1; done"],
         log_config={"Type": "json-file", "Config": {"max-size": "2m", "max-file": "1"}}, nano_cpus=500_000_000,
@@ -136,28 +158,38 @@ async def test_fast_writer_stays_bounded_and_keys_respond(make_app, make_contain
         screen = ContainerLogsScreen(cid, tail=100, ring_size=2000)
         await app.push_screen(screen)
         view = screen.query_one(LogView)
-        appends = []
-        original = view.append
-        view.append = lambda lines: (appends.append(time.monotonic()), original(lines))[1]
+        appends: list = []
+        spy(view, "append", appends)
         await wait_until(pilot, lambda: view.ring.dropped > 0, what="the ring to wrap")
+        message = screen.query_one("#logs-message")
+        updates: list = []
+        spy(message, "update", updates)
         started = time.monotonic()
-        await pilot.pause(2.0)
-        window = [t for t in appends if t >= started]
-        assert len(window) <= 2.0 * 20 + 3  # at most ~20 batches a second
+        await wait_until(pilot, lambda: len([a for a in appends if a[0] >= started]) >= 6, timeout=60, what="six batches")
+        window = [a for a in appends if a[0] >= started]
+        hot = gaps_after(window, bigger_than=view.size.height)
+        assert hot, f"the stream never ran hot: batches of {[len(a[1][0]) for a in window]}"
+        assert min(hot) >= 1 / HOT_FLUSH_HZ - 0.01, hot  # each hot batch redraws every row: at most HOT_FLUSH_HZ a second
         assert len(view.ring) <= 2000 and len(screen.pending.drain()) <= 2000
-        latencies = []
+        counted = [u for u in updates if u[0] >= started]
+        assert counted and not [u for u in counted if u[2].get("layout", True)], "the line counter laid the screen out"
+
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the search prompt")
+        covered_at = time.monotonic()
+        await wait_until(pilot, lambda: len([a for a in appends if a[0] >= covered_at]) >= 3, timeout=60, what="lines behind the prompt")
+        covered = [a for a in appends if a[0] >= covered_at]
+        assert isinstance(app.screen, PromptScreen)
+        assert min(gaps_after(covered)) >= 1 / COVERED_FLUSH_HZ - 0.01
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, what="the prompt to close")
+
         for key, action in (("T", "action_timestamps"), ("w", "action_wrap"), ("n", "action_next_match")):
-            ran: list[float] = []
-            original_action = getattr(screen, action)
-            setattr(screen, action, lambda original_action=original_action: (ran.append(time.monotonic()), original_action())[1])
-            pressed = time.monotonic()
-            # Pilot.press waits for the whole process to idle, which the reading thread never does: so
-            # the latency is measured from the key to its action, not to the end of press().
+            ran: list = []
+            spy(screen, action, ran)
+            # Pilot.press waits for the process to idle, which the reading thread never lets it do
             await pilot.press(key)
-            assert ran, f"{key} never ran"
-            latencies.append(ran[0] - pressed)
-        # Typically 0.05-0.7 s here, on a 2-core host other test sessions load to 10+.
-        assert sorted(latencies)[1] < 1.0 and max(latencies) < 2.0, latencies
+            await wait_until(pilot, lambda: ran, timeout=30, what=f"{key} to act during the hot stream")
         assert view.show_timestamps and view.wrap
         assert "following" in str(screen.query_one("#logs-title").render())
         await pilot.press("escape")
@@ -213,6 +245,7 @@ async def test_empty_views_say_why(make_app, make_container, client) -> None:
             await wait_until(pilot, lambda: screen.ended, what=f"the stream of {expected!r} to end")
             assert expected in screen.empty_text()
             assert expected in str(screen.query_one("#logs-message").render())
+            await wait_until(pilot, lambda: screen.query_one("#logs-message").size.height >= 2, what="the reason's row to be laid out")
             await pilot.press("escape")
         screen = ContainerLogsScreen(gone)
         await app.push_screen(screen)
