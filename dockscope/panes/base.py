@@ -49,6 +49,11 @@ class Pane(Widget):
         """Move the cursor to ``selection``; True when this pane holds it."""
         return False
 
+    @property
+    def is_on_screen(self) -> bool:
+        """The pane the app's content switcher shows (or a pane on its own, as in tests)."""
+        return getattr(self.parent, "current", self.id) == self.id
+
 
 class KeyedTable(DataTable):
     """A DataTable whose rows are keyed by Docker id and updated in place.

@@ -394,12 +394,6 @@ class ContainersPane(TablePane):
         if running:
             self._collector().request(running)
 
-    @property
-    def is_on_screen(self) -> bool:
-        """Shown in the content switcher (stats are not fetched for a hidden pane)."""
-        parent = self.parent
-        return getattr(parent, "current", self.id) == self.id
-
     def _on_sample_thread(self, sample: StatsSample) -> None:
         self._sampled.append(sample.container_id)
 

@@ -221,6 +221,8 @@ class DaemonLogsPane(Pane):
         self.message = ""
         self.event_types: set[str] = set(EVENT_TYPES)
         self.events: deque[DockerEvent] = deque(maxlen=MAX_EVENTS)
+        #: Events came while the pane was hidden: the table is rebuilt when it is shown.
+        self._rows_behind = False
         self._feed: EventFeed | None = None
         #: Events from the feed's thread waiting for the UI thread (bounded like the table).
         self._inbox: deque[DockerEvent] = deque(maxlen=MAX_EVENTS)
@@ -329,7 +331,9 @@ class DaemonLogsPane(Pane):
         self._index_file()
 
     def _tick(self) -> None:
-        """Follow: pick up lines written since the last look."""
+        """Follow: pick up lines written since the last look (when shown: it catches up on show)."""
+        if not self.is_on_screen:
+            return
         source = self.view.source
         if self._index is not None and not self._indexing and self._index.changed():
             self._start_indexing()
@@ -512,7 +516,15 @@ class DaemonLogsPane(Pane):
         self.add_events(events)
 
     def add_events(self, events: Iterable[DockerEvent]) -> None:
-        """Add events at the end of the table; the cursor follows when it was on the last row."""
+        """Add events at the end of the table; the cursor follows when it was on the last row.
+
+        While the pane is hidden they are only kept: each new row asked for a layout of
+        the whole screen, under the pane the user looks at. The table catches up when shown.
+        """
+        if not self.is_on_screen:
+            self.events.extend(events)
+            self._rows_behind = True
+            return
         table = self.events_table
         at_end = table.cursor_row >= table.row_count - 1
         for event in events:
@@ -537,8 +549,17 @@ class DaemonLogsPane(Pane):
             safe(", ".join(details), "dim", limit=200),
         )
 
+    def on_show(self) -> None:
+        self._tick()
+        if self._rows_behind:
+            self._rebuild_event_rows()
+
     def action_toggle_type(self, kind: str) -> None:
         self.event_types ^= {kind}
+        self._rebuild_event_rows()
+
+    def _rebuild_event_rows(self) -> None:
+        self._rows_behind = False
         table = self.events_table
         table.clear()
         for event in self.events:

@@ -108,3 +108,28 @@ async def test_follow_picks_up_new_lines_and_a_truncated_file(make_app, tmp_path
         await until(pilot, lambda: last_message() == "appended")
         log.write_bytes(b'time="2026-11-28T02:00:00Z" level=error msg="after rotation"\n')
         await until(pilot, lambda: view.row_count == 1 and last_message() == "after rotation")
+
+
+async def test_events_that_came_while_hidden_are_shown_with_the_pane(make_app, client, labels, base_image):
+    # A hidden pane only keeps the events (a row per event laid out the whole screen
+    # under the pane being looked at); shown, its table holds every one of them.
+    app = make_app(start_pane="containers")
+    name = f"t{RUN_ID}-evhidden"
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.query_one(DaemonLogsPane)
+        await until(pilot, lambda: pane._feed is not None and pane._feed.connections >= 1)
+        container = client.create_container(base_image, command=["true"], name=name, labels=labels)["Id"]
+        try:
+            client.start(container)
+            await until(pilot, lambda: any(e.name == name and e.action == "die" for e in pane.events))
+            table = pane.events_table
+            assert not any(str(table.get_row_at(i)[2]) == name for i in range(table.row_count))
+            await pilot.press("l")
+            await until(pilot, lambda: app.current_pane == "daemon_logs")
+
+            def shown() -> set[str]:
+                return {str(table.get_row_at(i)[3]) for i in range(table.row_count) if str(table.get_row_at(i)[2]) == name}
+
+            await until(pilot, lambda: {"create", "start", "die"} <= shown())
+        finally:
+            client.remove_container(container, force=True)
