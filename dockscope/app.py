@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
+from dockscope import heap
 from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.session import KINDS, HostSession
@@ -29,6 +30,8 @@ from dockscope.ui.text import safe
 FULL_POLL_SECONDS = 10.0
 RECONNECT_POLL_SECONDS = 1.0
 DISK_USAGE_SECONDS = 120.0
+#: Seconds between returning freed heap to the system (see dockscope.heap).
+HEAP_TRIM_SECONDS = 30.0
 EVENT_DEBOUNCE_SECONDS = 0.15
 #: Most containers inspected per call in the background (faulted ones first).
 INSPECT_BATCH = 25
@@ -160,6 +163,7 @@ class DockscopeApp(App[int]):
         self._update_status()
         self.request_refresh(KINDS, full=True)  # also after a first snapshot: it may be a second old
         self.set_interval(1.0, self._update_status)
+        self.set_interval(HEAP_TRIM_SECONDS, heap.trim)
         self.set_timer(2.0, self._disk_usage)
         if self.use_events:
             self._watch_events()
