@@ -12,7 +12,11 @@ goes.
 Keys must stay answered while a container writes thousands of lines a
 second, so the UI thread's work per second is bounded: a hot stream (more new
 lines per flush than rows on screen, so every row changes anyway) is drawn at
-:data:`HOT_FLUSH_HZ`, a view covered by a prompt at :data:`COVERED_FLUSH_HZ`;
+most :data:`HOT_FLUSH_HZ` times a second, and less often when a batch (its
+append and its render, in wall time) costs more than :data:`HOT_SHARE` of the
+time between batches: on a starved machine the view backs off instead of
+taking all the CPU the process gets; a view covered by a prompt is drawn at
+:data:`COVERED_FLUSH_HZ`;
 a batch larger than the ring only has its last ring-full processed; rows are
 built straight from segments with the widget's style looked up once per
 render pass; and the line counter below the view is redrawn without a layout
@@ -25,6 +29,7 @@ import os
 import re
 import time
 from bisect import bisect_left
+from collections import deque
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -62,6 +67,8 @@ from dockscope.ui.text import safe
 FLUSH_HZ = 20
 #: Batches per second when each one is larger than the view (every row changes at each flush).
 HOT_FLUSH_HZ = 8
+#: Most of the UI thread's (wall) time a hot stream may take: the rest is for keys.
+HOT_SHARE = 0.25
 #: Batches per second while a prompt covers the view (it is dimmed behind it).
 COVERED_FLUSH_HZ = 2
 #: Lines of context around each match in "only matching" mode.
@@ -99,6 +106,7 @@ class LogView(ScrollView, can_focus=True):
         self._layout_width = 0
         self._row_style = Style.null()
         self._render_width = 0
+        self._render_costs: deque[float] = deque(maxlen=4)
 
     # ------------------------------------------------------------- content
     def clear(self) -> None:
@@ -279,7 +287,17 @@ class LogView(ScrollView, can_focus=True):
             self._row_style = style
             self._cache.clear()
         self._render_width = self.scrollable_content_region.width
-        return super().render_lines(crop)
+        started = time.monotonic()
+        strips = super().render_lines(crop)
+        if crop.height:
+            self._render_costs.append((time.monotonic() - started) * self.size.height / crop.height)
+        return strips
+
+    @property
+    def render_seconds(self) -> float:
+        """Wall seconds a render of the whole view takes: the costliest of the last passes (some only
+        redraw rows Textual had cached); it grows when the machine is starved."""
+        return max(self._render_costs, default=0.0)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -456,19 +474,24 @@ class ContainerLogsScreen(ModalScreen[None]):
         if now < self._flush_due and not force:
             return
         lines = self.pending.drain()
-        self._flush_due = now + self._flush_pause(len(lines))
         if lines:
             self.view.append(lines)
             self._update_message()
         elif not self.view.ring and self.ended:
             self._update_message()
+        cost = time.monotonic() - now + self.view.render_seconds
+        self._flush_due = now + self._flush_pause(len(lines), cost)
 
-    def _flush_pause(self, batch: int) -> float:
-        """Seconds until the next batch: longer while covered, or while every flush redraws every row."""
+    def _flush_pause(self, batch: int, cost: float) -> float:
+        """Seconds until the next batch: longer while covered, or while every flush redraws every row.
+
+        ``cost`` is the wall time of this batch's append plus the view's last render;
+        a hot view still moves at least once a second.
+        """
         if self.app.screen is not self:
             return 1 / COVERED_FLUSH_HZ
         if batch > self.view.size.height:
-            return 1 / HOT_FLUSH_HZ
+            return min(max(1 / HOT_FLUSH_HZ, cost / HOT_SHARE), 1.0)
         return 0.0
 
     # ------------------------------------------------------------- display

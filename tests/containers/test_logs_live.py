@@ -7,7 +7,7 @@ import time
 import pytest
 
 from dockscope.engine.logs import ChunkedDecoder, FrameDecoder, LineAssembler, LogStream, read_lines
-from dockscope.panes.container_logs import COVERED_FLUSH_HZ, HOT_FLUSH_HZ, ContainerLogsScreen, LogView
+from dockscope.panes.container_logs import COVERED_FLUSH_HZ, HOT_FLUSH_HZ, HOT_SHARE, ContainerLogsScreen, LogView
 from dockscope.ui.confirm import PromptScreen
 from tests.containers.conftest import wait_for
 
@@ -192,6 +192,14 @@ async def test_fast_writer_stays_bounded_and_keys_respond(make_app, make_contain
             await wait_until(pilot, lambda: ran, timeout=30, what=f"{key} to act during the hot stream")
         assert view.show_timestamps and view.wrap
         assert "following" in str(screen.query_one("#logs-title").render())
+
+        # A starved machine: every render takes 0.1 s of wall time or more; the view must back off.
+        render_row = view.render_line
+        view.render_line = lambda y: (time.sleep(0.1 / view.size.height), render_row(y))[1]
+        slowed_at = time.monotonic()
+        await wait_until(pilot, lambda: len([a for a in appends if a[0] >= slowed_at]) >= 5, timeout=60, what="batches of a slow view")
+        slow = gaps_after([a for a in appends if a[0] >= slowed_at], bigger_than=view.size.height)[2:]
+        assert slow and min(slow) >= 0.1 / HOT_SHARE - 0.01, slow
         await pilot.press("escape")
         await pilot.pause(0.3)
         assert screen._stream is None
