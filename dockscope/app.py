@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -149,11 +150,19 @@ class DockscopeApp(App[int]):
     def _panes_ready(self) -> bool:
         """False while the app starts or shuts down (no panes to update)."""
         screen = self.base_screen
-        return screen is not None and bool(screen.query("#status"))
+        if screen is None:
+            return False
+        try:  # a direct child: no walk over the whole screen, as query() does, every second
+            screen.get_child_by_id("status")
+        except NoMatches:
+            return False
+        return True
 
     @property
     def panes(self) -> list[Pane]:
-        return list(self.base_screen.query(Pane)) if self._panes_ready() else []
+        if not self._panes_ready():
+            return []
+        return [child for child in self.base_screen.query_one(ContentSwitcher).children if isinstance(child, Pane)]
 
     def on_mount(self) -> None:
         self.query_one("#map").api_version = self.session.api_version

@@ -275,7 +275,8 @@ class ContainersPane(TablePane):
 
     def on_mount(self) -> None:
         self.set_interval(STATS_SECONDS, self._stats_round)
-        self.set_interval(0.5, self._flush_stats)
+        # Once per round: every cell update makes the DataTable render all its rows on screen again.
+        self.set_interval(STATS_SECONDS, self._flush_stats)
 
     def on_unmount(self) -> None:
         if self._stats is not None:
