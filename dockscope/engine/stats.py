@@ -144,8 +144,8 @@ def fetch_raw(client, container_id: str, one_shot: bool) -> Raw:
 class StatsCollector:
     """Fetch stats samples for chosen containers with bounded concurrency.
 
-    :meth:`request` is cheap and may be called from the UI thread: it submits
-    the ids not already in flight to a pool of :data:`MAX_CONCURRENT` threads.
+    :meth:`request` is cheap and may be called from the UI thread: it queues
+    the ids not already in flight for a pool of :data:`MAX_CONCURRENT` threads.
     Each finished sample is kept (a short history per container for the
     sparklines) and handed to ``on_sample`` from the pool thread.
     """
@@ -155,7 +155,11 @@ class StatsCollector:
         self._local = threading.local()
         self._clients: list[Any] = []
         self._on_sample = on_sample
-        self._pool = ThreadPoolExecutor(max_workers=min(max_workers, MAX_CONCURRENT), thread_name_prefix="stats")
+        self._max_workers = min(max_workers, MAX_CONCURRENT)
+        self._pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="stats")
+        #: Ids waiting for a pool thread, in the order they are fetched.
+        self._pending: deque[str] = deque()
+        self._workers = 0
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
         self._last_cpu: dict[str, Raw] = {}
@@ -186,19 +190,43 @@ class StatsCollector:
                 client.close()
         return client
 
-    def request(self, container_ids: Iterable[str]) -> int:
-        """Ask for a sample of each container; returns how many requests were started."""
-        started = 0
+    def request(self, container_ids: Iterable[str], first: str | None = None) -> int:
+        """Ask for a sample of each container; returns how many now wait for one.
+
+        What still waited from an earlier request is replaced. ``first`` (the
+        selected row, whose sparklines move) goes before the others, then the
+        stalest: the daemon answers a one-shot request at its next 1 s pass, so
+        two connections give about two samples a second, and a screen of 45 rows
+        is gone through in turn rather than always from its top.
+        """
         with self._lock:
             if self._closed:
                 return 0
             wanted = [c for c in dict.fromkeys(container_ids) if c not in self._in_flight]
-            self._in_flight.update(wanted)
+            wanted.sort(key=lambda c: (c != first, self._sampled_at(c)))
+            self._pending = deque(wanted)
             self._last_request = time.monotonic()
-        for container_id in wanted:
-            self._pool.submit(self._fetch_one, container_id)
-            started += 1
-        return started
+            start = max(min(self._max_workers, len(wanted)) - self._workers, 0)
+            self._workers += start
+        for _ in range(start):
+            self._pool.submit(self._work)
+        return len(wanted)
+
+    def _sampled_at(self, container_id: str) -> float:
+        """Under ``_lock``: when the last sample was read (0: never)."""
+        history = self._history.get(container_id)
+        return history[-1].read_at if history else 0.0
+
+    def _work(self) -> None:
+        """A pool thread: fetch what waits until nothing does."""
+        while True:
+            with self._lock:
+                if self._closed or not self._pending:
+                    self._workers -= 1
+                    return
+                container_id = self._pending.popleft()
+                self._in_flight.add(container_id)
+            self._fetch_one(container_id)
 
     def _fetch_one(self, container_id: str) -> None:
         with self._lock:
@@ -218,7 +246,7 @@ class StatsCollector:
             with self._lock:
                 self._in_flight.discard(container_id)
                 self._running -= 1
-                if not self._in_flight:
+                if not self._in_flight and not self._pending:
                     self._arm_idle_close(IDLE_CLOSE_SECONDS)
         if not self._closed:
             self._on_sample(sample)

@@ -393,7 +393,7 @@ class ContainersPane(TablePane):
             return
         running = [cid for cid in self.rows_on_screen() if (c := self.snapshot.container_by_id.get(cid)) and c.state == "running"]
         if running:
-            self._collector().request(running)
+            self._collector().request(running, first=self.table.current_key)
 
     def _on_sample_thread(self, sample: StatsSample) -> None:
         self._sampled.append(sample.container_id)

@@ -110,3 +110,31 @@ def test_collector_never_runs_more_than_four_requests(endpoint, make_container, 
         collector.close()
     assert 1 <= collector.peak_running <= MAX_CONCURRENT
     assert all(collector.latest(c).memory_used for c in ids)
+
+
+def test_collector_asks_the_selected_first_then_the_stalest(endpoint, make_container, state) -> None:
+    from dockscope.engine.connect import open_client
+
+    ids = [make_container(f"order{i}", ["sleep", "600"]) for i in range(5)]
+    wait_for(lambda: all(state(c)["Running"] for c in ids), what="all running")
+    order: list[str] = []
+    collector = StatsCollector(lambda: open_client(endpoint, timeout=10), lambda sample: order.append(sample.container_id))
+    try:
+        collector.request(ids, first=ids[4])
+        wait_for(lambda: len(order) == 5, timeout=30, what="a sample of each")
+        # Two connections: the selected row and the top row go first.
+        assert ids[4] in order[:2]
+        order.clear()
+        # No selection now: the stalest first, so rows sampled late in one round lead the next.
+        stalest = sorted(ids, key=lambda c: collector.latest(c).read_at)
+        collector.request(ids)
+        wait_for(lambda: len(order) == 5, timeout=30, what="a second sample of each")
+        assert set(order[:2]) == set(stalest[:2]), (order, stalest)
+        # A new request replaces what still waits: a row scrolled away is not fetched.
+        order.clear()
+        collector.request(ids)
+        collector.request(ids[:1])
+        wait_for(lambda: not collector._in_flight and not collector._pending, timeout=30, what="the queue to empty")
+        assert len(order) <= 3, order  # at most the two already running and the one asked for
+    finally:
+        collector.close()
