@@ -15,7 +15,8 @@ import re
 import subprocess
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from datetime import datetime
 
@@ -263,7 +264,6 @@ class ContainersPane(TablePane):
         self._inspect_asked: set[str] = set()
         #: container id -> ((container, sample, marked), cells) of the last rows built.
         self._row_cache: dict[str, tuple[tuple, tuple[Text, ...]]] = {}
-        self._action_client = None
         self._message = Text(end="")
 
     # ---------------------------------------------------------------- layout
@@ -608,18 +608,23 @@ class ContainersPane(TablePane):
         else:
             self._action("pause", "Pause", confirm=False)
 
-    def _actions(self) -> ContainerActions:
-        if self._action_client is None:
-            from dockscope.engine.connect import open_client
+    @contextmanager
+    def _actions(self) -> Iterator[ContainerActions]:
+        """Actions on a client of their own (long timeout: a stop waits for the container), closed after."""
+        from dockscope.engine.connect import open_client
 
-            self._action_client = open_client(self.app.session.endpoint, timeout=60)
-        return ContainerActions(self._action_client, read_only=self.app.read_only)
+        client = open_client(self.app.session.endpoint, timeout=60)
+        try:
+            yield ContainerActions(client, read_only=self.app.read_only)
+        finally:
+            client.close()  # no socket kept between actions (the app's budget is four)
 
     @work(thread=True, exit_on_error=False, group="container-actions")
     def _run_bulk(self, action: str, targets: list[tuple[str, str]], options: dict) -> None:
         self.app.call_from_thread(self.say, f"{action}: {len(targets)} container(s)…")
         try:
-            results = self._actions().bulk(action, targets, **options)
+            with self._actions() as actions:
+                results = actions.bulk(action, targets, **options)
         except Exception as error:  # read-only or a connection failure: say it, never crash
             self.app.call_from_thread(self.say, str(error), "bold red")
             return
@@ -647,7 +652,8 @@ class ContainersPane(TablePane):
     @work(thread=True, exit_on_error=False, group="container-actions")
     def _run_prune(self) -> None:
         try:
-            removed, reclaimed = self._actions().prune()
+            with self._actions() as actions:
+                removed, reclaimed = actions.prune()
         except Exception as error:  # read-only, a refusal or a connection failure
             self.app.call_from_thread(self.say, str(error), "bold red")
             return
@@ -666,7 +672,8 @@ class ContainersPane(TablePane):
     @work(thread=True, exit_on_error=False, group="container-actions")
     def _prepare_exec(self, container_id: str, name: str) -> None:
         try:
-            shell = self._actions().find_shell(container_id, name)
+            with self._actions() as actions:
+                shell = actions.find_shell(container_id, name)
             argv, env = exec_command(self.app.session.endpoint, container_id, shell)
         except (ActionError, ReadOnlyError) as error:
             self.app.call_from_thread(self.say, str(error), "bold red")
