@@ -108,9 +108,12 @@ class KeyedTable(DataTable):
         """
         keep = self.current_key
         columns = self.column_ids
+        narrower: set[str] = set()  # columns whose widest cell may have left with a row
         for key in [k for k in self._cells if k not in rows]:
             self.remove_row(key)
-            del self._cells[key]
+            for column, cell in zip(columns, self._cells.pop(key)):
+                if _cell_width(cell) >= self.columns[ColumnKey(column)].content_width:
+                    narrower.add(column)
         for key, cells in rows.items():
             old = self._cells.get(key)
             if old is None:
@@ -118,6 +121,8 @@ class KeyedTable(DataTable):
                 self.add_row(*cells, key=key)
             elif old is not cells:  # a pane may hand back the very tuple of an unchanged row
                 self.update_row(key, dict(zip(columns, cells)))
+        for column in narrower:
+            self._measure_again(column)
         self.sort_keys = dict(sort_keys or {})
         self._apply_sort(list(rows))
         if keep is not None and keep in self._cells:
@@ -136,6 +141,14 @@ class KeyedTable(DataTable):
             self.update_cell(key, column, after, update_width=self._width_changes(column, merged[index], after))
             merged[index] = after
         self._cells[key] = tuple(merged)
+
+    def _measure_again(self, column: str) -> None:
+        """Fit ``column`` to the cells left: DataTable never narrows a column when rows go."""
+        if not self._cells:
+            return
+        index = self.column_ids.index(column)
+        key, cells = max(self._cells.items(), key=lambda item: _cell_width(item[1][index]))
+        self.update_cell(key, column, cells[index], update_width=True)
 
     def _width_changes(self, column: str, before: RenderableType, after: RenderableType) -> bool:
         """Whether the column must be measured again: the cell outgrows it, or was its widest and shrank.
