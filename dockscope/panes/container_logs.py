@@ -122,12 +122,7 @@ class LogView(ScrollView, can_focus=True):
         first = self.ring.first_seq
         if self._rows and self._rows[0][0] < first:
             del self._rows[: bisect_left(self._rows, (first, -1))]
-        kept = lines[-self.ring.maxlen :] if lines[0].seq < first else lines
-        if not self.only_matching and not self.wrap:
-            self._add_whole(kept)
-        else:
-            for line in kept:
-                self._include(line)
+        self._add_lines(lines[-self.ring.maxlen :] if lines[0].seq < first else lines)
         self._update_size()
         if at_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -149,6 +144,26 @@ class LogView(ScrollView, can_focus=True):
         elif self._after_left > 0:
             self._after_left -= 1
             self._add_rows(line)
+
+    def _add_lines(self, lines: list[LogLine]) -> None:
+        """The rows of ``lines`` in the current mode; in bulk unless only matching lines are shown."""
+        if not lines:
+            return
+        if self.only_matching and self.pattern is not None:
+            for line in lines:
+                self._include(line)
+        elif self.wrap and self._layout_width > 0:
+            self._add_wrapped(lines)
+        else:
+            self._add_whole(lines)
+
+    def _add_wrapped(self, lines: list[LogLine]) -> None:
+        """Rows of lines cut at the view's width, in bulk."""
+        width = self._layout_width
+        widths = [self._line_width(line) for line in lines]
+        self._max_width = max(self._max_width, max(widths))
+        self._rows.extend([(line.seq, part) for line, cells in zip(lines, widths) for part in range(max(1, -(-cells // width)))])
+        self._last_included = lines[-1].seq
 
     def _add_whole(self, lines: list[LogLine]) -> None:
         """One row per line (no wrap, no filter): the common case of a fast follow, in bulk."""
@@ -177,8 +192,7 @@ class LogView(ScrollView, can_focus=True):
         self._last_included = -1
         self._after_left = 0
         self._cache.clear()
-        for line in self.ring:
-            self._include(line)
+        self._add_lines(list(self.ring))
         self._update_size()
         self.refresh()
 
