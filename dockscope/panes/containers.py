@@ -170,14 +170,18 @@ def sort_values(container: Container, sample: StatsSample | None) -> tuple:
 
 
 def group_cells(project: str, members: list[Container], width: int) -> tuple[Text, ...]:
-    """The header row of a compose project: its name, size and how many run."""
+    """The header row of a compose project: its name, how many run (State) and how many are faulted (Up / exit).
+
+    Short cells: a header's words set its columns' width for every row under it.
+    """
     running = sum(1 for c in members if c.state == "running")
     faulted = sum(1 for c in members if is_faulted(c))
-    title = Text("▾ ", style="bold cyan", end="") + safe(project, "bold cyan")
-    summary = Text(f"{len(members)} container{'s' if len(members) != 1 else ''}, {running} running", style="dim", end="")
+    cells = [Text("", end="") for _ in range(width)]
+    cells[0] = Text("▾ ", style="bold cyan", end="") + safe(project, "bold cyan")
+    cells[1] = Text(f"{running}/{len(members)} running", style="dim", end="")
     if faulted:
-        summary.append(f", {faulted} faulted", style="bold red")
-    return (title, summary) + tuple(Text("", end="") for _ in range(width - 2))
+        cells[STATUS_COLUMN] = Text(f"{faulted} faulted", style="bold red", end="")
+    return tuple(cells)
 
 
 class StatsStrip(Horizontal):
