@@ -395,6 +395,8 @@ class ContainersPane(TablePane):
     def _stats_round(self) -> None:
         if self.snapshot is None or self.snapshot.stale or not self.display or not self.is_on_screen:
             return
+        if self.app.screen is not self.screen:  # covered (logs view, detail, a dialog): nobody sees the numbers
+            return
         running = [cid for cid in self.rows_on_screen() if (c := self.snapshot.container_by_id.get(cid)) and c.state == "running"]
         if running:
             self._collector().request(running, first=self.table.current_key)
