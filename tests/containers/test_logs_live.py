@@ -107,7 +107,10 @@ def test_a_fast_writer_is_read_many_lines_at_a_time(client, make_container) -> N
     time.sleep(1.0)  # the daemon fills the socket meanwhile
     pieces = stream.chunks()
     first = FrameDecoder().feed(next(pieces))
-    assert len(first) >= 20, f"the first read brought {len(first)} lines"
+    # The old reader returned one line per read whatever waited (one HTTP chunk per line).
+    # How much has waited is the daemon's affair: 20.10 had written 20 and more by now,
+    # 26.1 sometimes only 11.
+    assert len(first) >= 2, f"the first read brought {len(first)} lines"
     stream.close()
     assert [line.text for line in read_all(client, cid)] == [str(n) for n in range(1, 5001)]
 
