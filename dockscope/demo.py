@@ -184,7 +184,7 @@ def create_demo(client, prefix: str = "demo-", label: tuple[str, str] = ("docksc
         )
     _run(client, demo, "crashloop", app, ["sh", "-c", "echo starting worker; echo 'fatal: /etc/worker.conf: no such file' >&2; exit 1"],
          restart_policy={"Name": "always"})
-    _run(client, demo, "oom", app, ["sh", "-c", "echo loading cache; x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo done"],
+    _run(client, demo, "oom", app, ["sh", "-c", "echo loading cache; sleep 1; x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo done"],
          mem_limit="16m", memswap_limit="16m")
     _run(client, demo, "unhealthy", app, ["sh", "-c", "echo waiting for db; sleep 100000"],
          healthcheck={"test": ["CMD-SHELL", "echo 'db:5432 connection refused'; exit 1"],
