@@ -314,9 +314,13 @@ class LogStream:
         if getattr(body, "chunked", False) and getattr(body, "chunk_left", 0) is None and hasattr(getattr(body, "fp", None), "read1"):
             yield from self._dechunked(body.fp)
             return
+        yield from self._reads(raw)
+
+    def _reads(self, source) -> Iterator[bytes]:
+        """What each ``read1`` of ``source`` brings, until it ends or the stream is closed."""
         while not self._closed:
             try:
-                data = raw.read1(65536)
+                data = source.read1(65536)
             except Exception:  # closed under us (close() from the UI thread) or the daemon went away
                 return
             if not data:
@@ -326,18 +330,14 @@ class LogStream:
     def _dechunked(self, socket_file) -> Iterator[bytes]:
         """The body of a chunked response read straight from its socket: all the frames each read brings, or a TTY's writes one by one."""
         decoder = ChunkedDecoder()
-        while not self._closed and not decoder.finished:
-            try:
-                data = socket_file.read1(65536)
-            except Exception:  # closed under us (close() from the UI thread) or the daemon went away
-                return
-            if not data:
-                return
+        for data in self._reads(socket_file):
             chunks = decoder.feed(data)
             if self._tty:
                 yield from chunks
             elif chunks:
                 yield b"".join(chunks)
+            if decoder.finished:  # the body is whole: another read would wait on a kept-alive socket
+                return
 
     def close(self) -> None:
         """Close the connection; a blocked read returns at once."""
