@@ -246,10 +246,9 @@ class DockscopeApp(App[int]):
             return
         self.snapshot = snapshot
         self._status_error = ""
-        switcher = self.base_screen.query_one(ContentSwitcher) if self._panes_ready() else None
-        for pane in self.panes:
-            if switcher is not None and pane.id == switcher.current:
-                self._catch_up(pane)
+        shown = self.base_screen.query_one(ContentSwitcher).visible_content if self._panes_ready() else None
+        if isinstance(shown, Pane):
+            self._catch_up(shown)
         self._update_status()
         self._inspect_interesting(snapshot)
 
