@@ -3,8 +3,9 @@
 The app talks to the sandbox daemon through :class:`RecordingProxy`, which can
 drop every connection and refuse new ones (what a ``SIGKILL``-ed dockerd
 looks like to a client) or stop forwarding (a ``SIGSTOP``-ed one). The answers
-still come from the real daemon. The shared sandbox daemon itself is killed
-only by ``test_daemon_kill.py``, when explicitly allowed.
+still come from the real daemon. The sandbox daemon itself is SIGKILLed
+(fault ``sigkill-dockerd``) only with DOCKSCOPE_KILL_SANDBOX=1, which
+``scripts/test`` sets for a run of its own after the whole suite.
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ class ProxyKill:
 class SandboxKill(ProxyKill):
     """SIGKILL the shared sandbox dockerd itself, then bring it back with scripts/sandbox.
 
-    Only with DOCKSCOPE_KILL_SANDBOX=1 (CI, or a session after everyone else's
-    tests are done): every other user of the sandbox daemon loses it meanwhile.
+    Only with DOCKSCOPE_KILL_SANDBOX=1: ``scripts/test`` (so CI) runs it alone,
+    after the whole suite, since every other user of the sandbox daemon (the
+    session fixtures' containers too) loses it meanwhile.
     ``scripts/sandbox up`` alone would start a second containerd beside the one
     the killed dockerd leaves behind (it blocks on the first one's database), so
     ``down`` stops that containerd first.
