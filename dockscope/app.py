@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from dockscope import heap
+from dockscope import heap, timeline
 from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.session import KINDS, HostSession
@@ -141,6 +141,7 @@ class DockscopeApp(App[int]):
                 else:
                     yield pane_class(id=pane_id)
         yield Footer()
+        timeline.mark("composed")
 
     @property
     def base_screen(self):
@@ -164,11 +165,17 @@ class DockscopeApp(App[int]):
             return []
         return [child for child in self.base_screen.query_one(ContentSwitcher).children if isinstance(child, Pane)]
 
+    def on_load(self) -> None:
+        timeline.mark("loaded: stylesheet sources read, driver next")
+
     def on_mount(self) -> None:
+        timeline.mark("mounted")
         self.query_one("#map").api_version = self.session.api_version
         first, self._first_snapshot = self._first_snapshot, None
         if first is not None:
             self.apply_snapshot(first)
+            timeline.mark("first snapshot applied")
+        self.call_after_refresh(timeline.mark, "first refresh")
         self._update_status()
         self.request_refresh(KINDS, full=True)  # also after a first snapshot: it may be a second old
         self.set_interval(1.0, self._update_status)

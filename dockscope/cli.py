@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from dockscope import __version__
+from dockscope import __version__, timeline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -101,6 +101,7 @@ def _connect_and_poll(args: argparse.Namespace):
         snapshot = session.poll()
     except Exception:  # the app's own poll says what went wrong
         snapshot = None
+    timeline.mark("first poll done")
     return endpoint, session, snapshot
 
 
@@ -114,6 +115,7 @@ def run_app(args: argparse.Namespace) -> int:
         opened = pool.submit(_connect_and_poll, args)
         from dockscope.app import DockscopeApp
 
+        timeline.mark("imports done")
         _endpoint, session, snapshot = _connected_or_exit(opened.result())
     app = DockscopeApp(
         session,
@@ -123,6 +125,7 @@ def run_app(args: argparse.Namespace) -> int:
         events=not args.no_events,
         first_snapshot=snapshot,
     )
+    timeline.mark("app constructed")
     result = app.run()
     if app.return_code:  # a crash: Textual printed the traceback after restoring the terminal
         return app.return_code
@@ -130,6 +133,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    timeline.mark("main")
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(load={word for word in argv if word in COMMANDS})
     args = parser.parse_args(argv)

@@ -1,0 +1,23 @@
+"""Start-up phases written to a file, for ``benchmarks/first_list.py``.
+
+With ``DOCKSCOPE_TIMELINE=/some/file`` in the environment, :func:`mark`
+appends one ``phase<TAB>seconds`` line per call, where ``seconds`` is
+``time.monotonic()``: the same clock in every process on Linux, so the
+benchmark can subtract the moment it started dockscope. Without the variable
+it does nothing. UI-free: imported before Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_PATH = os.environ.get("DOCKSCOPE_TIMELINE", "")
+
+
+def mark(phase: str) -> None:
+    """Record that ``phase`` was reached now (a no-op unless the variable is set)."""
+    if not _PATH:
+        return
+    with open(_PATH, "a", encoding="utf-8") as out:
+        out.write(f"{phase}\t{time.monotonic():.6f}\n")
