@@ -95,8 +95,10 @@ class DockscopeApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
-    snapshot: reactive[HostSnapshot | None] = reactive(None, always_update=True)
-    selection: reactive[Selection | None] = reactive(None)
+    # repaint=False: an app reactive repaints the whole screen when set (a full 200x50
+    # frame per poll and per cursor move); panes redraw what the change touches.
+    snapshot: reactive[HostSnapshot | None] = reactive(None, always_update=True, repaint=False)
+    selection: reactive[Selection | None] = reactive(None, repaint=False)
 
     def __init__(
         self,
