@@ -49,6 +49,22 @@ GROUP_PREFIX = "group:"
 STATUS_COLUMN = 5
 
 
+def run_in_terminal(argv: list[str], env: dict[str, str]) -> tuple[int | None, str]:
+    """Run ``argv`` on the terminal: (exit code, "") or (None, why it could not start). Never raises.
+
+    It runs inside ``App.suspend()``, which takes the terminal back only when
+    its block ends without an exception: one raised here would leave the app
+    running with the terminal handed away. Ctrl-C before the CLI switches the
+    terminal to raw mode reaches this process too (same process group).
+    """
+    try:
+        return subprocess.run(argv, env=env, check=False).returncode, ""
+    except OSError as error:
+        return None, error.strerror or str(error)
+    except KeyboardInterrupt:
+        return 130, ""
+
+
 def parse_docker_time(value: str) -> float | None:
     """Epoch seconds of an RFC 3339 time from inspect; None for Docker's zero time."""
     if not value or value.startswith("0001-"):
@@ -217,7 +233,7 @@ class ContainersPane(TablePane):
     DEFAULT_CSS = """
     ContainersPane #containers-filter { display: none; dock: top; height: 1; border: none; padding: 0 1; }
     ContainersPane #containers-filter.shown { display: block; }
-    ContainersPane #containers-message { height: 1; padding: 0 1; color: $text-muted; }
+    ContainersPane #containers-message { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
 
     pane_id = "containers"
@@ -695,12 +711,29 @@ class ContainersPane(TablePane):
 
         try:
             with self.app.suspend():
-                code = subprocess.run(argv, env=env, check=False).returncode
+                code, failure = run_in_terminal(argv, env)
         except SuspendNotSupported:
             self.say("exec: this terminal cannot be handed over (no suspend support here)", "bold red")
             return
+        if code is None:
+            self.say(f"exec: could not start {argv[0]}: {failure}", "bold red")
+            return
         self.say(f"shell in {name} ended (exit {code})", "red" if code not in (0, 130) else "")
-        self.app.request_refresh(("containers",), [container_id])
+        self._check_after_exec(container_id, name, code)
+
+    @work(thread=True, exit_on_error=False, group="container-actions")
+    def _check_after_exec(self, container_id: str, name: str, code: int) -> None:
+        """Say so when the container stopped under the shell (an exit 137 alone reads like the shell's fault)."""
+        try:
+            with self._actions() as actions:
+                state = actions.client.inspect_container(container_id)["State"]
+            stopped = "" if state.get("Running") else f"{state.get('Status', 'stopped')}, exit {state.get('ExitCode')}"
+        except Exception:  # removed under the shell (404) or the daemon is unreachable: the refresh tells
+            stopped = ""
+        if stopped:
+            message = f"shell in {name} ended (exit {code}): the container is no longer running ({stopped})"
+            self.app.call_from_thread(self.say, message, "bold red")
+        self.app.call_from_thread(self.app.request_refresh, ("containers",), [container_id])
 
     # ------------------------------------------------------------- selection
     def _has_row(self, key: str) -> bool:
