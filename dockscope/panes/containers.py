@@ -12,6 +12,7 @@ ones ask first; under ``--read-only`` they are hidden and refused.
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import time
 from collections import deque
@@ -54,15 +55,22 @@ def run_in_terminal(argv: list[str], env: dict[str, str]) -> tuple[int | None, s
 
     It runs inside ``App.suspend()``, which takes the terminal back only when
     its block ends without an exception: one raised here would leave the app
-    running with the terminal handed away. Ctrl-C before the CLI switches the
-    terminal to raw mode reaches this process too (same process group).
+    running with the terminal handed away. Ctrl-C typed before the CLI puts the
+    terminal in raw mode sends SIGINT to this process too (same process group),
+    where asyncio.run's handler would cancel the app and quit dockscope: SIGINT
+    goes to a no-op handler meanwhile (not SIG_IGN, which the child would inherit).
     """
+    previous = signal.signal(signal.SIGINT, _ignore_signal)
     try:
         return subprocess.run(argv, env=env, check=False).returncode, ""
     except OSError as error:
         return None, error.strerror or str(error)
-    except KeyboardInterrupt:
-        return 130, ""
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ignore_signal(_number: int, _frame: object) -> None:
+    """A SIGINT handler that does nothing (the shell's process gets the Ctrl-C)."""
 
 
 def parse_docker_time(value: str) -> float | None:

@@ -247,3 +247,22 @@ def _children(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def test_ctrl_c_while_the_shell_starts_gives_the_terminal_back(docker_host, shell_container, tmp_path) -> None:
+    """Ctrl-C typed before the CLI puts the terminal in raw mode: SIGINT reaches dockscope's process group too.
+
+    A stand-in ``docker`` sends SIGINT to its process group (what the terminal
+    does on Ctrl-C in cooked mode) and exits 130, like the real CLI would.
+    """
+    _, name = shell_container
+    stand_in = tmp_path / "docker"
+    stand_in.write_text("#!/bin/sh\ntrap '' INT\nkill -INT 0\nsleep 0.2\nexit 130\n")
+    stand_in.chmod(0o755)
+    with open_app(docker_host, path=f"{tmp_path}:/usr/bin:/bin") as app:
+        select_row(app, name)
+        mark = app.mark()
+        app.press("e")
+        wait_back(app, mark, name, f"shell in {name} ended (exit 130)")
+        assert_answers_keys(app)
+        assert_quits_restored(app)
