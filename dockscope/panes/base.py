@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
@@ -76,6 +77,8 @@ class KeyedTable(DataTable):
         self.related_keys: frozenset[str] = frozenset()
         self._column_spec = tuple(columns)
         self._cells: dict[str, tuple[RenderableType, ...]] = {}
+        #: column id -> how many cells of each width it holds (see :meth:`_count_width`).
+        self._widths: dict[str, Counter[int]] = {key: Counter() for key, _ in self._column_spec}
         self.sort_column: str | None = None
         self.sort_reverse = False
         self.sort_keys: dict[str, object] = {}
@@ -108,16 +111,18 @@ class KeyedTable(DataTable):
         """
         keep = self.current_key
         columns = self.column_ids
-        narrower: set[str] = set()  # columns whose widest cell may have left with a row
+        narrower: set[str] = set()  # columns whose widest cell left with a row
         for key in [k for k in self._cells if k not in rows]:
             self.remove_row(key)
             for column, cell in zip(columns, self._cells.pop(key)):
-                if _cell_width(cell) >= self.columns[ColumnKey(column)].content_width:
+                if self._count_width(column, cell, -1):
                     narrower.add(column)
         for key, cells in rows.items():
             old = self._cells.get(key)
             if old is None:
                 self._cells[key] = tuple(cells)
+                for column, cell in zip(columns, cells):
+                    self._count_width(column, cell, +1)
                 self.add_row(*cells, key=key)
             elif old is not cells:  # a pane may hand back the very tuple of an unchanged row
                 self.update_row(key, dict(zip(columns, cells)))
@@ -138,27 +143,38 @@ class KeyedTable(DataTable):
             after = changes.get(column, merged[index])
             if after is merged[index] or same_renderable(merged[index], after):
                 continue
-            self.update_cell(key, column, after, update_width=self._width_changes(column, merged[index], after))
+            widest_left = self._count_width(column, merged[index], -1)
+            grows = self._count_width(column, after, +1)
+            self.update_cell(key, column, after, update_width=grows or widest_left)
             merged[index] = after
         self._cells[key] = tuple(merged)
+
+    def _count_width(self, column: str, cell: RenderableType, change: int) -> bool:
+        """Count a cell of ``column`` in (+1) or out (-1); True when the column must be measured again.
+
+        That is when an added cell is wider than the column, or the last cell as wide as
+        the column went. DataTable measures every cell of a column when an updated cell is
+        narrower than the column, so asking only then keeps a stats sample O(1), not O(rows).
+        """
+        widths = self._widths[column]
+        width = _cell_width(cell)
+        widths[width] += change
+        fitted = self.columns[ColumnKey(column)].content_width
+        if change > 0:
+            return width > fitted
+        if widths[width] <= 0:
+            del widths[width]
+            return width >= fitted
+        return False
 
     def _measure_again(self, column: str) -> None:
         """Fit ``column`` to the cells left: DataTable never narrows a column when rows go."""
         if not self._cells:
             return
         index = self.column_ids.index(column)
-        key, cells = max(self._cells.items(), key=lambda item: _cell_width(item[1][index]))
-        self.update_cell(key, column, cells[index], update_width=True)
-
-    def _width_changes(self, column: str, before: RenderableType, after: RenderableType) -> bool:
-        """Whether the column must be measured again: the cell outgrows it, or was its widest and shrank.
-
-        DataTable measures every cell of the column when an updated cell is narrower than the
-        column: asked on every update, that made each stats sample cost O(rows).
-        """
-        width = self.columns[ColumnKey(column)].content_width
-        new, old = _cell_width(after), _cell_width(before)
-        return new > width or (new < old and old >= width)
+        widest = max(self._widths[column], default=0)
+        key = next(k for k, cells in self._cells.items() if _cell_width(cells[index]) == widest)
+        self.update_cell(key, column, self._cells[key][index], update_width=True)
 
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Sort by ``column`` (None: the pane's natural order) and keep the cursor on its row."""

@@ -38,3 +38,26 @@ async def test_columns_narrow_when_the_widest_row_goes_or_shrinks() -> None:
         table.sync({"a": (Text("a"), Text("a-longer-state")), "c": (Text("c"), Text("x"))})
         await pilot.pause()
         assert _width(table, "state") == len("a-longer-state")  # grows at once
+
+
+async def test_an_updated_cell_measures_its_column_again_only_when_it_was_the_last_widest(monkeypatch) -> None:
+    # DataTable measures every cell of a column when an updated cell is narrower than the
+    # column; with 500 rows of stats that made each sample cost O(rows).
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = {f"r{i}": (Text(f"r{i}"), Text("running")) for i in range(200)}
+        table.sync(rows)
+        await pilot.pause()
+        whole_column_reads: list[object] = []
+        get_column = KeyedTable.get_column
+        monkeypatch.setattr(KeyedTable, "get_column", lambda self, key: whole_column_reads.append(key) or get_column(self, key))
+        for i in range(199):  # all but one shrink: the column keeps its width, nothing is measured again
+            table.update_row(f"r{i}", {"state": Text("up")})
+            await pilot.pause()
+        assert _width(table, "state") == len("running")
+        assert whole_column_reads == []
+        table.update_row("r199", {"state": Text("exited")})  # the last "running" goes
+        await pilot.pause()
+        assert _width(table, "state") == len("exited")
+        assert len(whole_column_reads) == 1
