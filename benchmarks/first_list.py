@@ -44,6 +44,7 @@ from tests.hardening.terminal import PtyApp  # noqa: E402
 
 EMPTY_MARK = b"Up / exit"
 IMAGES_MARK = b"Unique"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -51,8 +52,11 @@ class Run:
     """One start of dockscope: seconds since exec (None: not seen before the timeout)."""
 
     list_drawn: float | None = None
+    #: CPU seconds (user + system, all threads) dockscope had used when the list was seen.
+    cpu_drawn: float | None = None
     keys_answered: float | None = None
-    phases: dict[str, float] = field(default_factory=dict)
+    #: phase -> (seconds since exec, CPU seconds of dockscope by then).
+    phases: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def container_names(host: str) -> list[str]:
@@ -116,6 +120,8 @@ def one_run(args: argparse.Namespace, pattern: re.Pattern[bytes] | None, wanted:
             run.list_drawn = watcher.wait(lambda: watcher.names_seen() >= wanted, args.timeout)
         else:
             run.list_drawn = watcher.wait(lambda: EMPTY_MARK in app.output, args.timeout)
+        if run.list_drawn is not None:
+            run.cpu_drawn = cpu_seconds(app.pid)
         if args.keys and run.list_drawn is not None:
             mark = app.mark()
             app.press("i")
@@ -129,12 +135,25 @@ def one_run(args: argparse.Namespace, pattern: re.Pattern[bytes] | None, wanted:
     return run
 
 
-def read_timeline(path: Path, started_at: float) -> dict[str, float]:
-    """phase -> seconds since exec (the first time each phase was marked)."""
-    phases: dict[str, float] = {}
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (None when it is gone).
+
+    Less hostage to the load of a shared machine than wall time: on 2 busy
+    cores dockscope waits for the CPU as long as it uses it.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def read_timeline(path: Path, started_at: float) -> dict[str, tuple[float, float]]:
+    """phase -> (seconds since exec, CPU seconds), the first time each phase was marked."""
+    phases: dict[str, tuple[float, float]] = {}
     for line in path.read_text().splitlines():
-        name, _, moment = line.partition("\t")
-        phases.setdefault(name, float(moment) - started_at)
+        name, moment, cpu = line.split("\t")
+        phases.setdefault(name, (float(moment) - started_at, float(cpu)))
     return phases
 
 
@@ -148,18 +167,17 @@ def summary(label: str, values: list[float | None]) -> str:
 
 
 def print_timeline(runs: list[Run]) -> None:
-    order: list[str] = []
-    for run in runs:
-        for name in sorted(run.phases, key=run.phases.get):
-            if name not in order:
-                order.append(name)
-    print("phase timeline (median seconds since exec):")
-    for name in sorted(order, key=lambda n: statistics.median(r.phases[n] for r in runs if n in r.phases)):
-        values = [r.phases[name] for r in runs if name in r.phases]
-        print(f"  {statistics.median(values):6.3f}  {name}")
-    drawn = [r.list_drawn for r in runs if r.list_drawn is not None]
+    names = {name for run in runs for name in run.phases}
+    print("phase timeline (medians: seconds since exec, CPU seconds used by then):")
+    for name in sorted(names, key=lambda n: statistics.median(r.phases[n][0] for r in runs if n in r.phases)):
+        wall = statistics.median(r.phases[name][0] for r in runs if name in r.phases)
+        cpu = statistics.median(r.phases[name][1] for r in runs if name in r.phases)
+        print(f"  {wall:6.3f}  {cpu:6.3f}  {name}")
+    drawn = [r for r in runs if r.list_drawn is not None and r.cpu_drawn is not None]
     if drawn:
-        print(f"  {statistics.median(drawn):6.3f}  list drawn (seen on the terminal)")
+        wall = statistics.median(r.list_drawn for r in drawn)
+        cpu = statistics.median(r.cpu_drawn for r in drawn)
+        print(f"  {wall:6.3f}  {cpu:6.3f}  list drawn (seen on the terminal)")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -187,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(run)
         keys = f", keys answered {run.keys_answered:.3f}" if run.keys_answered is not None else ""
         drawn = f"{run.list_drawn:.3f}" if run.list_drawn is not None else "not seen"
-        print(f"run {index + 1}: list drawn {drawn}{keys}", flush=True)
+        cpu = f", CPU {run.cpu_drawn:.2f} s" if run.cpu_drawn is not None else ""
+        print(f"run {index + 1}: list drawn {drawn}{cpu}{keys}", flush=True)
     print(summary("list drawn", [r.list_drawn for r in runs]))
+    print(summary("CPU used by then", [r.cpu_drawn for r in runs]))
     if args.keys:
         print(summary("keys answered", [r.keys_answered for r in runs]))
     if args.timeline:

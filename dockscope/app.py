@@ -24,7 +24,7 @@ from dockscope import heap, timeline
 from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.session import KINDS, HostSession
-from dockscope.panes import Pane, load_panes
+from dockscope.panes import PANE_MODULES, Pane, pane_class
 from dockscope.ui.messages import ObjectSelected, OpenPane, Selection
 from dockscope.ui.text import safe
 
@@ -137,13 +137,28 @@ class DockscopeApp(App[int]):
         yield StatusBar(id="status")
         yield Static(id="stale")
         with ContentSwitcher(initial=self.start_pane):
-            for pane_id, pane_class in load_panes().items():
-                if pane_id == "daemon_logs":
-                    yield pane_class(daemon_log=self.daemon_log, id=pane_id)
-                else:
-                    yield pane_class(id=pane_id)
+            yield self._new_pane(self.start_pane)
         yield Footer()
         timeline.mark("composed")
+
+    def _new_pane(self, pane_id: str) -> Pane:
+        """Make pane ``pane_id``; only the start pane is made at start, the others when first shown.
+
+        Composing, styling and mounting all six panes (and importing their
+        modules) was a third of the time before the first frame.
+        """
+        cls = pane_class(pane_id)
+        pane = cls(daemon_log=self.daemon_log, id=pane_id) if pane_id == "daemon_logs" else cls(id=pane_id)
+        if pane_id == "map":
+            pane.api_version = self.session.api_version
+        return pane
+
+    def _pane(self, pane_id: str) -> Pane | None:
+        """Pane ``pane_id`` if it was made (it may still be mounting: see :meth:`panes`)."""
+        try:
+            return self.base_screen.query_one(ContentSwitcher).get_child_by_id(pane_id, Pane)
+        except NoMatches:
+            return None
 
     @property
     def base_screen(self):
@@ -163,16 +178,17 @@ class DockscopeApp(App[int]):
 
     @property
     def panes(self) -> list[Pane]:
+        """The panes made so far whose widgets exist (a pane just made is mounted a moment later)."""
         if not self._panes_ready():
             return []
-        return [child for child in self.base_screen.query_one(ContentSwitcher).children if isinstance(child, Pane)]
+        children = self.base_screen.query_one(ContentSwitcher).children
+        return [child for child in children if isinstance(child, Pane) and child.is_mounted]
 
     def on_load(self) -> None:
         timeline.mark("loaded: stylesheet sources read, driver next")
 
     def on_mount(self) -> None:
         timeline.mark("mounted")
-        self.query_one("#map").api_version = self.session.api_version
         first, self._first_snapshot = self._first_snapshot, None
         if first is not None:
             self.apply_snapshot(first)
@@ -262,7 +278,9 @@ class DockscopeApp(App[int]):
         self._inspect_interesting(snapshot)
 
     def _catch_up(self, pane: Pane) -> None:
-        """Give ``pane`` the current snapshot unless it has it already."""
+        """Give ``pane`` the current snapshot unless it has it already (or is still mounting)."""
+        if not pane.is_mounted:
+            return  # its first show catches up (_first_show)
         if self.snapshot is not None and self._shown_seq.get(pane.pane_id) != self.snapshot.seq:
             self._shown_seq[pane.pane_id] = self.snapshot.seq
             pane.show_snapshot(self.snapshot)
@@ -374,8 +392,28 @@ class DockscopeApp(App[int]):
     # ---------------------------------------------------------------- actions
     def action_show_pane(self, pane_id: str) -> None:
         switcher = self.base_screen.query_one(ContentSwitcher)
+        pane = self._pane(pane_id)
+        if pane is None:
+            pane = self._new_pane(pane_id)
+            pane.display = False
+            switcher.mount(pane)
+            switcher.current = pane_id
+            # Its widgets exist once its compose and mount ran: then it gets the snapshot,
+            # the selection and the focus. Until then keys go to the app, not to the pane left.
+            self.base_screen.set_focus(None)
+            pane.call_later(self._first_show, pane)
+            return
         switcher.current = pane_id
-        pane = self.base_screen.query_one(f"#{pane_id}", Pane)
+        self._settle(pane)
+
+    def _first_show(self, pane: Pane) -> None:
+        """A pane made by :meth:`action_show_pane` is mounted: bring it up to date."""
+        pane.show_selection(self.selection)
+        if self.current_pane == pane.pane_id:
+            self._settle(pane)  # else it catches up when shown
+
+    def _settle(self, pane: Pane) -> None:
+        """The pane on screen: current snapshot, cursor on the selection, focus."""
         self._catch_up(pane)
         if self.selection is not None:
             pane.select(self.selection)
@@ -422,7 +460,6 @@ class DockscopeApp(App[int]):
 
     def action_relations(self) -> None:
         """The tree around the selection; choosing a node follows that link."""
-        from dockscope.panes.base import PANES
         from dockscope.screens.relations import RelationsScreen
 
         if self.snapshot is None or self.selection is None or isinstance(self.screen, RelationsScreen):
@@ -432,7 +469,7 @@ class DockscopeApp(App[int]):
             if destination is not None:
                 self.follow_link(*destination)
 
-        layers = "layers" if "layers" in PANES else None
+        layers = "layers" if "layers" in PANE_MODULES else None
         self.push_screen(RelationsScreen(self.snapshot, self.selection, layers_pane=layers), go)
 
     def on_object_selected(self, message: ObjectSelected) -> None:

@@ -9,8 +9,6 @@ macOS) it is not there and this does nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from collections.abc import Callable
 
 _trim: Callable[[int], int] | None = None
@@ -21,6 +19,9 @@ def _malloc_trim() -> Callable[[int], int] | None:
     global _trim, _looked
     if not _looked:
         _looked = True
+        import ctypes  # here, not at the top: imported before the first frame it cost ~10 ms
+        import ctypes.util
+
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             _trim = libc.malloc_trim

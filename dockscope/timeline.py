@@ -1,9 +1,11 @@
 """Start-up phases written to a file, for ``benchmarks/first_list.py``.
 
 With ``DOCKSCOPE_TIMELINE=/some/file`` in the environment, :func:`mark`
-appends one ``phase<TAB>seconds`` line per call, where ``seconds`` is
-``time.monotonic()``: the same clock in every process on Linux, so the
-benchmark can subtract the moment it started dockscope. Without the variable
+appends one ``phase<TAB>seconds<TAB>cpu`` line per call, where ``seconds``
+is ``time.monotonic()`` (the same clock in every process on Linux, so the
+benchmark can subtract the moment it started dockscope) and ``cpu`` the CPU
+seconds of the process so far (less hostage than wall time to the load of a
+shared machine). Without the variable
 it does nothing. UI-free: imported before Textual.
 """
 
@@ -20,4 +22,4 @@ def mark(phase: str) -> None:
     if not _PATH:
         return
     with open(_PATH, "a", encoding="utf-8") as out:
-        out.write(f"{phase}\t{time.monotonic():.6f}\n")
+        out.write(f"{phase}\t{time.monotonic():.6f}\t{time.process_time():.6f}\n")

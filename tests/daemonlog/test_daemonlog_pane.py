@@ -116,7 +116,7 @@ async def test_events_that_came_while_hidden_are_shown_with_the_pane(make_app, c
     app = make_app(start_pane="containers")
     name = f"t{RUN_ID}-evhidden"
     async with app.run_test(size=(120, 30)) as pilot:
-        pane = app.query_one(DaemonLogsPane)
+        pane = await _made_and_hidden(pilot, app)
         await until(pilot, lambda: pane._feed is not None and pane._feed.connections >= 1)
         container = client.create_container(base_image, command=["true"], name=name, labels=labels)["Id"]
         try:
@@ -126,6 +126,48 @@ async def test_events_that_came_while_hidden_are_shown_with_the_pane(make_app, c
             assert not any(str(table.get_row_at(i)[2]) == name for i in range(table.row_count))
             await pilot.press("l")
             await until(pilot, lambda: app.current_pane == "daemon_logs")
+
+            def shown() -> set[str]:
+                return {str(table.get_row_at(i)[3]) for i in range(table.row_count) if str(table.get_row_at(i)[2]) == name}
+
+            await until(pilot, lambda: {"create", "start", "die"} <= shown())
+        finally:
+            client.remove_container(container, force=True)
+
+
+async def _made_and_hidden(pilot, app) -> DaemonLogsPane:
+    """The pane is made when first shown: show it, then go back to the containers."""
+    await pilot.press("l")
+    await until(pilot, lambda: any(isinstance(p, DaemonLogsPane) for p in app.panes))
+    await pilot.press("c")
+    await until(pilot, lambda: app.current_pane == "containers")
+    return app.query_one(DaemonLogsPane)
+
+
+def _kept_by_feed(feed) -> tuple:
+    """The events the app's feed keeps for late subscribers (subscribing returns them)."""
+
+    def ignore(_event) -> None:
+        pass
+
+    kept = feed.subscribe(ignore)
+    feed.unsubscribe(ignore)
+    return kept
+
+
+async def test_events_before_the_pane_was_first_shown_are_shown_with_it(make_app, client, labels, base_image):
+    app = make_app(start_pane="containers")
+    name = f"t{RUN_ID}-evbefore"
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.events_feed is not None and app.events_feed.connections >= 1)
+        assert not any(isinstance(p, DaemonLogsPane) for p in app.panes)
+        container = client.create_container(base_image, command=["true"], name=name, labels=labels)["Id"]
+        try:
+            client.start(container)
+            await until(pilot, lambda: any(e.name == name and e.action == "die" for e in _kept_by_feed(app.events_feed)))
+            await pilot.press("l")
+            await until(pilot, lambda: any(isinstance(p, DaemonLogsPane) for p in app.panes))
+            table = app.query_one(DaemonLogsPane).events_table
 
             def shown() -> set[str]:
                 return {str(table.get_row_at(i)[3]) for i in range(table.row_count) if str(table.get_row_at(i)[2]) == name}

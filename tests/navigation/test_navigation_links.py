@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.style import Style
+from textual.css.query import NoMatches
 
 from dockscope.panes.base import KeyedTable, TablePane
 from dockscope.screens.relations import RelationsScreen
@@ -13,9 +14,17 @@ from dockscope.ui.messages import OpenPane, Selection
 
 async def until(pilot, condition, timeout: float = 60.0, what=lambda: "condition") -> None:
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not _holds(condition):
         assert time.monotonic() < deadline, f"not met in time: {what()}"
         await pilot.pause(0.05)
+
+
+def _holds(condition) -> bool:
+    """A pane is made when first shown and its table exists a moment later: not there yet is not yet."""
+    try:
+        return bool(condition())
+    except NoMatches:
+        return False
 
 
 def _pane(app, pane_id: str) -> TablePane:
@@ -133,14 +142,42 @@ async def test_selection_highlights_related_rows_elsewhere(make_app, world):
     app = make_app(start_pane="containers", events=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await _start(pilot, app, world, "containers", Selection("container", world.a))
+        # A pane is made when first shown: it comes up with the rows related to the selection highlighted.
+        highlighted: dict[str, tuple[frozenset[str], bool]] = {}
+        first_show = app._first_show
+
+        def spy(pane) -> None:
+            first_show(pane)
+            key = {"networks": world.network, "images": world.image}[pane.pane_id]
+            highlighted[pane.pane_id] = (pane.table.related_keys, _drawn_highlighted(pane.table, key))
+
+        app._first_show = spy
+        for pane_id in ("networks", "images"):  # its cursor then selects its first row: start again each time
+            await _select_in_containers(pilot, app, world.a)
+            app.action_show_pane(pane_id)
+            await until(pilot, lambda: pane_id in highlighted, what=lambda: f"{pane_id} shown")
+        del app._first_show
+        assert highlighted == {"networks": (frozenset({world.network}), True), "images": (frozenset({world.image}), True)}
+        # Panes made and hidden follow the selection made elsewhere.
+        await _select_in_containers(pilot, app, world.a)
         await until(pilot, lambda: _pane(app, "networks").table.related_keys == frozenset({world.network}))
-        assert _pane(app, "volumes").table.related_keys == frozenset({world.volume})
         assert _pane(app, "images").table.related_keys == frozenset({world.image})
         # Hidden panes get the snapshot when shown: the related row is there, drawn highlighted.
+        app.action_show_pane("images")
+        assert _drawn_highlighted(_pane(app, "images").table, world.image), "a related row is drawn highlighted"
         app.action_show_pane("volumes")
-        table: KeyedTable = _pane(app, "volumes").table
-        row = table.get_row_index(world.volume)
-        assert table._get_row_style(row, Style()).bgcolor is not None, "a related row is drawn highlighted"
+        await until(pilot, lambda: world.volume in _pane(app, "volumes").table._cells)
         await until(pilot, lambda: _pane(app, "volumes").select(Selection("volume", world.volume)) and app.selection == Selection("volume", world.volume))
         await until(pilot, lambda: _pane(app, "containers").table.related_keys == frozenset({world.a}))
         assert _pane(app, "volumes").table.related_keys == frozenset(), "the selecting pane itself is not highlighted"
+
+
+def _drawn_highlighted(table: KeyedTable, key: str) -> bool:
+    return table._get_row_style(table.get_row_index(key), Style()).bgcolor is not None
+
+
+async def _select_in_containers(pilot, app, container: str) -> None:
+    """Back to the containers pane with ``container`` selected (its cursor may be on it already: no event)."""
+    app.action_show_pane("containers")
+    app.selection = Selection("container", container)
+    await until(pilot, lambda: _pane(app, "containers").select(app.selection) and _pane(app, "containers").table.current_key == container)
