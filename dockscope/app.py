@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.css.query import NoMatches
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
 
 from dockscope import heap, timeline
@@ -25,6 +25,7 @@ from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
 from dockscope.engine.session import KINDS, HostSession
 from dockscope.panes import PANE_MODULES, Pane, pane_class
+from dockscope.ui.footer import Footer
 from dockscope.ui.messages import ObjectSelected, OpenPane, Selection
 from dockscope.ui.text import safe
 

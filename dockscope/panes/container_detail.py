@@ -20,11 +20,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from dockscope.probes.exitcodes import exit_code_meaning
 from dockscope.textsafe import has_url_credentials, mask_url_credentials
+from dockscope.ui.footer import Footer
 from dockscope.ui.messages import OpenPane, Selection
 from dockscope.ui.text import safe, safe_block, state_text
 

@@ -43,7 +43,7 @@ from textual.geometry import Region, Size
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dockscope.engine.logs import (
     DEFAULT_RING,
@@ -61,6 +61,7 @@ from dockscope.engine.logs import (
 )
 from dockscope.textsafe import clean
 from dockscope.ui.confirm import PromptScreen
+from dockscope.ui.footer import Footer
 from dockscope.ui.text import safe
 
 #: Most batches written to the view per second.

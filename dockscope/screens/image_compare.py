@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from dockscope.layers import FileDelta, ImageDiff, LayerPair, Progress
 from dockscope.screens.layers import short_step
+from dockscope.ui.footer import Footer
 from dockscope.ui.text import safe
 
 #: File differences listed (largest first); the rest are counted.

@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static, Tree
+from textual.widgets import ContentSwitcher, DataTable, Static, Tree
 from textual.widgets.tree import TreeNode as UiNode
 
 from dockscope.layers import (
@@ -41,6 +41,7 @@ from dockscope.layers import (
     build_tree,
     merged_tree,
 )
+from dockscope.ui.footer import Footer
 from dockscope.ui.text import safe, safe_block
 
 #: Cells of the widest bar in the size column.

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -26,6 +26,7 @@ from dockscope.probes.common import size
 from dockscope.probes.context import is_faulted
 from dockscope.textsafe import clean, clean_log_line
 from dockscope.troubleshoot import SYMPTOMS, Diagnosis, Question, Symptom, run_symptom, symptom
+from dockscope.ui.footer import Footer
 from dockscope.ui.text import STATE_STYLES
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
