@@ -38,7 +38,7 @@ TAKEN_BACK = (ALT_ON, b"\x1b[?1000h", b"\x1b[?25l")
 
 @pytest.fixture
 def shell_container(client, base_image, labels):
-    """A running busybox container (it has /bin/sh) named after the test; removed after."""
+    """A running busybox container (it has /bin/sh, no bash) of this run; removed after."""
     name = f"t{RUN_ID}-sh-{uuid.uuid4().hex[:4]}"
     host_config = client.create_host_config(mem_limit="32m", log_config={"Type": "json-file", "Config": {"max-size": "1m"}})
     created = client.create_container(base_image, command=["sleep", "600"], name=name, labels=labels, host_config=host_config)
@@ -114,7 +114,8 @@ def wait_back(app: PtyApp, mark: int, name: str, said: str) -> None:
     back = bytes(app.output).find(ALT_ON, mark)
     for sequence in TAKEN_BACK:
         assert app.wait_for(sequence, timeout=scaled(5), start=back) is not None, f"{sequence!r} not written on return"
-    assert app.wait_for(name.encode(), timeout=scaled(5), start=back) is not None, "the list was not redrawn"
+    for drawn in (b"Up / exit", name.encode()):
+        assert app.wait_for(drawn, timeout=scaled(5), start=back) is not None, f"the list was not redrawn ({drawn!r})"
     assert wait_text(app, said, back), f"{said!r} not shown: {app.text(back)[-1200:]}"
 
 
