@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from dockscope.panes.base import KeyedTable
@@ -61,3 +62,33 @@ async def test_an_updated_cell_measures_its_column_again_only_when_it_was_the_la
         await pilot.pause()
         assert _width(table, "state") == len("exited")
         assert len(whole_column_reads) == 1
+
+
+async def test_a_changed_row_is_drawn_again_alone_and_shows_its_new_cells(monkeypatch) -> None:
+    # update_cell redraws the whole table; with a new stats sample every few seconds for
+    # each of 50 rows on screen, that re-rendered every visible cell of the table each time.
+    app = TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync({f"r{i}": (Text(f"r{i}"), Text("running")) for i in range(100)})
+        await pilot.pause()
+        await pilot.pause()
+        drawn: list[int] = []
+        render_line = KeyedTable.render_line
+        monkeypatch.setattr(KeyedTable, "render_line", lambda self, y: drawn.append(y) or render_line(self, y))
+        table.update_row("r5", {"state": Text("stopped")})  # same width: no column change
+        await pilot.pause()
+        await pilot.pause()
+        assert drawn == [6], drawn  # the header is line 0
+        assert "stopped" in app.export_screenshot()
+        drawn.clear()
+        rendered: list[int] = []  # columns of the cells DataTable itself renders
+        render_cell = DataTable._render_cell
+        monkeypatch.setattr(DataTable, "_render_cell", lambda self, row, column, *a: rendered.append((row, column)) or render_cell(self, row, column, *a))
+        table.update_row("r7", {"state": Text("restarting")})  # wider: every row is drawn again
+        await pilot.pause()
+        await pilot.pause()
+        assert len(drawn) > 20
+        assert "restarting" in app.export_screenshot()
+        # ... but only the cells of the wider column are rendered again, not the names
+        assert rendered and all(column == 1 for row, column in rendered if row >= 0), rendered  # row -1: the header
