@@ -114,7 +114,11 @@ def one_run(args: argparse.Namespace, pattern: re.Pattern[bytes] | None, wanted:
         handle, timeline = tempfile.mkstemp(prefix="dockscope-timeline-")
         os.close(handle)
         env["DOCKSCOPE_TIMELINE"] = timeline
-    with PtyApp(["--pane", "containers", *args.extra], env=env, size=args.size) as app:
+    command = None
+    if args.source:
+        env["PYTHONPATH"] = str(Path(args.source).resolve())
+        command = [sys.executable, "-m", "dockscope"]
+    with PtyApp(["--pane", "containers", *args.extra], env=env, size=args.size, command=command) as app:
         watcher = Watcher(app, pattern)
         if wanted:
             run.list_drawn = watcher.wait(lambda: watcher.names_seen() >= wanted, args.timeout)
@@ -194,11 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeline", action="store_true", help="record and print dockscope's start-up phases")
     parser.add_argument("--keys", action="store_true", help="also time a key pressed once the list is seen")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument(
+        "--source", metavar="DIR",
+        help="run the dockscope package found in DIR instead of the installed one "
+        "(e.g. an older commit: git archive COMMIT dockscope | tar -x -C DIR)",
+    )
     parser.add_argument("extra", nargs="*", help="more dockscope arguments (after --)")
     args = parser.parse_args(argv)
     names = container_names(args.host)
     wanted = min(len(names), args.names)
-    print(f"{args.host}: {len(names)} containers, terminal {args.size[0]}x{args.size[1]}, load {os.getloadavg()[0]:.2f}")
+    source = f", dockscope from {args.source}" if args.source else ""
+    print(f"{args.host}: {len(names)} containers{source}, terminal {args.size[0]}x{args.size[1]}, load {os.getloadavg()[0]:.2f}")
     runs = []
     for index in range(args.runs):
         run = one_run(args, names_pattern(names), wanted)

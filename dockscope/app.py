@@ -124,6 +124,8 @@ class DockscopeApp(App[int]):
         self._pending_kinds: set[str] = set()
         self._pending_ids: set[str] = set()
         self._in_flight = False
+        #: Until the first frame is drawn no engine call starts (see on_mount).
+        self._engine_held = False
         self._events_feed: EventFeed | None = None
         self._events_from_nano = 0
         self._status_error = ""
@@ -190,19 +192,31 @@ class DockscopeApp(App[int]):
 
     def on_mount(self) -> None:
         timeline.mark("mounted")
+        # The first engine call and the events stream wait for the first frame: when the
+        # first snapshot came from another process (dockscope.startup) each imports
+        # docker-py in its thread, and a thread's CPU then is taken from drawing (the GIL).
+        self._engine_held = True
+        self.request_refresh(KINDS, full=True)  # also after a first snapshot: it may be a second old
         first, self._first_snapshot = self._first_snapshot, None
         if first is not None:
             self.apply_snapshot(first)
             timeline.mark("first snapshot applied")
-        self.call_after_refresh(timeline.mark, "first refresh")
+        # Focus now, not after the first refresh: the first frame is drawn focused (a later
+        # focus restyles and redraws the whole table), and a key typed at the first frame
+        # (i, l...) is not undone by a late switch back to the start pane.
+        self.action_show_pane(self.start_pane)
+        self.call_after_refresh(self._after_first_frame)
         self._update_status()
-        self.request_refresh(KINDS, full=True)  # also after a first snapshot: it may be a second old
         self.set_interval(1.0, self._update_status)
         self.set_interval(HEAP_TRIM_SECONDS, heap.trim)
         self.set_timer(2.0, self._disk_usage)
+
+    def _after_first_frame(self) -> None:
+        timeline.mark("first refresh")
+        self._engine_held = False
+        self._kick()
         if self.use_events:
             self._watch_events()
-        self.call_after_refresh(self.action_show_pane, self.start_pane)
 
     # ----------------------------------------------------------------- engine
     def request_refresh(self, kinds, ids=(), *, full: bool = False) -> None:
@@ -214,7 +228,7 @@ class DockscopeApp(App[int]):
         self._kick()
 
     def _kick(self) -> None:
-        if self._in_flight or not (self._pending_kinds or self._pending_ids):
+        if self._in_flight or self._engine_held or not (self._pending_kinds or self._pending_ids):
             return
         kinds, ids = self._pending_kinds, self._pending_ids
         self._pending_kinds, self._pending_ids = set(), set()

@@ -106,17 +106,17 @@ def _connect_and_poll(args: argparse.Namespace):
 
 
 def run_app(args: argparse.Namespace) -> int:
-    # Connecting and the first poll mostly wait on the daemon, importing Textual is
-    # mostly CPU: side by side, the list is drawn on the first frame (see
-    # benchmarks/results/scale.md, first list).
-    from concurrent.futures import ThreadPoolExecutor
+    # Connecting and the first poll side by side with importing Textual (in a child
+    # process where fork exists: see dockscope.startup): the list is drawn on the
+    # first frame (benchmarks/results/first_list.md).
+    from dockscope.startup import begin_first_poll
 
-    with ThreadPoolExecutor(1, thread_name_prefix="first-poll") as pool:
-        opened = pool.submit(_connect_and_poll, args)
-        from dockscope.app import DockscopeApp
+    opened = begin_first_poll(args, _connect_and_poll)
+    from dockscope.app import DockscopeApp
 
-        timeline.mark("imports done")
-        _endpoint, session, snapshot = _connected_or_exit(opened.result())
+    timeline.mark("imports done")
+    _endpoint, session, snapshot = _connected_or_exit(opened())
+    timeline.mark("first snapshot received")
     app = DockscopeApp(
         session,
         read_only=args.read_only,
