@@ -20,6 +20,9 @@ from dockscope.engine.model import CollectError, ConnectionState, Endpoint, Host
 from dockscope.engine.snapshot import RawHost, build_snapshot
 
 KINDS = ("containers", "images", "networks", "volumes", "info")
+#: Seconds after which a full poll inspects a container again even if its list entry
+#: did not change (a network connected while the event stream was down, say).
+INSPECT_MAX_AGE = 60.0
 
 
 def is_connection_failure(error: BaseException) -> bool:
@@ -48,6 +51,8 @@ class HostSession:
         self._clock = clock
         self._raw = RawHost()
         self._raw.logins, self._raw.creds_store = registry_logins(read_config(os.environ))
+        #: container id -> (its list entry's state and status when inspected, when).
+        self._inspected_as: dict[str, tuple[tuple, float]] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self.state: ConnectionState = "connected"
@@ -63,6 +68,7 @@ class HostSession:
             self._raw.containers = api.containers(all=True)
             alive = {c.get("Id") for c in self._raw.containers}
             self._raw.inspects = {k: v for k, v in self._raw.inspects.items() if k in alive}
+            self._inspected_as = {k: v for k, v in self._inspected_as.items() if k in alive}
         elif kind == "images":
             self._raw.images = api.images()
         elif kind == "networks":
@@ -77,7 +83,8 @@ class HostSession:
             self._raw.df = api.df()
             self._raw.df_taken_at = self._clock()
 
-    def _collect(self, kinds: Iterable[str], inspect_ids: Iterable[str] = ()) -> HostSnapshot:
+    def _collect(self, kinds: Iterable[str], inspect_ids: Iterable[str] | Callable[[], list[str]] = ()) -> HostSnapshot:
+        """Fetch ``kinds``, then inspect ``inspect_ids`` (a callable: asked after the fetch)."""
         errors: list[CollectError] = []
         for kind in kinds:
             try:
@@ -86,9 +93,12 @@ class HostSession:
                 if is_connection_failure(error):
                     return self._disconnected(error)
                 errors.append(CollectError(kind, str(error)))
-        for container_id in inspect_ids:
+        ids = list(inspect_ids() if callable(inspect_ids) else inspect_ids)
+        listed = self._list_entries() if ids else {}
+        for container_id in ids:
             try:
                 self._raw.inspects[container_id] = self.client.inspect_container(container_id)
+                self._inspected_as[container_id] = (listed.get(container_id), self._clock())
             except Exception as error:
                 if is_connection_failure(error):
                     return self._disconnected(error)
@@ -116,9 +126,29 @@ class HostSession:
         )
 
     def poll(self) -> HostSnapshot:
-        """A full poll: every list, ``/info``, and a fresh inspect of the containers already inspected."""
+        """A full poll: every list, ``/info``, and a fresh inspect of the inspected containers that changed.
+
+        Changed means their list entry (state, and Docker's status line: uptime,
+        restarts, health) is not what it was when they were inspected, or the
+        inspect is older than :data:`INSPECT_MAX_AGE`. Inspecting every one of
+        them again each poll cost a request per container for nothing.
+        """
         with self._lock:
-            return self._collect(KINDS, list(self._raw.inspects))
+            return self._collect(KINDS, self._outdated_inspects)
+
+    def _list_entries(self) -> dict[str, tuple]:
+        """Container id -> (state, status) as the last ``/containers/json`` said."""
+        return {c.get("Id"): (c.get("State"), c.get("Status")) for c in self._raw.containers or ()}
+
+    def _outdated_inspects(self) -> list[str]:
+        now = self._clock()
+        listed = self._list_entries()
+        outdated = []
+        for container_id in self._raw.inspects:
+            entry, taken = self._inspected_as.get(container_id, (None, 0.0))
+            if listed.get(container_id) != entry or now - taken > INSPECT_MAX_AGE:
+                outdated.append(container_id)
+        return outdated
 
     def refresh(self, kinds: Iterable[str], container_ids: Iterable[str] = ()) -> HostSnapshot:
         """Re-read only some kinds (after events) and re-inspect some containers."""

@@ -118,3 +118,34 @@ def test_events_drive_targeted_refresh(client, make_session_module, base_image, 
     snapshot = session.refresh(*refresh_targets(create))
     assert container["Id"] not in snapshot.container_by_id  # already destroyed: no error, just gone
     assert not snapshot.errors
+
+
+def test_a_full_poll_inspects_again_only_what_changed_or_aged(client, endpoint, base_image, labels):
+    from dockscope.engine.connect import open_client
+    from dockscope.engine.session import INSPECT_MAX_AGE, HostSession
+
+    now = [1000.0]
+    session = HostSession(endpoint, open_client(endpoint, timeout=10), clock=lambda: now[0])
+    inspected: list[str] = []
+    inspect = session.client.inspect_container
+    session.client.inspect_container = lambda cid: inspected.append(cid) or inspect(cid)
+    quiet, started = (
+        client.create_container(base_image, command=["sleep", "60"], labels=labels)["Id"] for _ in range(2)
+    )
+    try:
+        session.poll()
+        session.ensure_inspected([quiet, started])
+        inspected.clear()
+        session.poll()
+        assert inspected == [], "unchanged containers inspected again"
+        client.start(started)
+        snapshot = session.poll()
+        assert inspected == [started], inspected
+        assert snapshot.container_by_id[started].detail.started_at
+        inspected.clear()
+        now[0] += INSPECT_MAX_AGE + 1
+        session.poll()
+        assert quiet in inspected, "an old inspect was not renewed"
+    finally:
+        for cid in (quiet, started):
+            client.remove_container(cid, force=True)
