@@ -45,6 +45,15 @@ from tests.hardening.terminal import PtyApp  # noqa: E402
 EMPTY_MARK = b"Up / exit"
 IMAGES_MARK = b"Unique"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+#: Runs dockscope from the tree in argv[1]: the editable install's import hook would
+#: otherwise find the working tree's package before anything on sys.path.
+FROM_SOURCE = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
+sys.path.insert(0, sys.argv.pop(1))
+from dockscope.cli import main
+sys.exit(main())
+"""
 
 
 @dataclass
@@ -114,10 +123,7 @@ def one_run(args: argparse.Namespace, pattern: re.Pattern[bytes] | None, wanted:
         handle, timeline = tempfile.mkstemp(prefix="dockscope-timeline-")
         os.close(handle)
         env["DOCKSCOPE_TIMELINE"] = timeline
-    command = None
-    if args.source:
-        env["PYTHONPATH"] = str(Path(args.source).resolve())
-        command = [sys.executable, "-m", "dockscope"]
+    command = [sys.executable, "-c", FROM_SOURCE, str(Path(args.source).resolve())] if args.source else None
     with PtyApp(["--pane", "containers", *args.extra], env=env, size=args.size, command=command) as app:
         watcher = Watcher(app, pattern)
         if wanted:
