@@ -731,11 +731,20 @@ class ContainersPane(TablePane):
 
     @work(thread=True, exit_on_error=False, group="container-actions")
     def _check_after_exec(self, container_id: str, name: str, code: int) -> None:
-        """Say so when the container stopped under the shell (an exit 137 alone reads like the shell's fault)."""
+        """Say so when the container stopped under the shell (an exit 137 alone reads like the shell's fault).
+
+        The daemon may record the container's exit a moment after the exec's:
+        after a failed shell the state is asked again for up to 2 s.
+        """
+        stopped = ""
         try:
             with self._actions() as actions:
-                state = actions.client.inspect_container(container_id)["State"]
-            stopped = "" if state.get("Running") else f"{state.get('Status', 'stopped')}, exit {state.get('ExitCode')}"
+                for _ in range(4 if code else 1):
+                    state = actions.client.inspect_container(container_id)["State"]
+                    if not state.get("Running"):
+                        stopped = f"{state.get('Status', 'stopped')}, exit {state.get('ExitCode')}"
+                        break
+                    time.sleep(0.5)
         except Exception:  # removed under the shell (404) or the daemon is unreachable: the refresh tells
             stopped = ""
         if stopped:
