@@ -34,6 +34,8 @@ ALT_ON, ALT_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
 HANDED_OVER = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l", b"\x1b[?2004l", ALT_OFF, b"\x1b[?25h")
 #: ... and what it writes when it takes the terminal back.
 TAKEN_BACK = (ALT_ON, b"\x1b[?1000h", b"\x1b[?25l")
+#: Wide enough for the longer messages on the pane's one message line.
+WIDE = (260, 50)
 
 
 @pytest.fixture
@@ -187,7 +189,7 @@ def test_a_shell_that_exits_non_zero_is_reported(docker_host, shell_container) -
 
 def test_a_container_killed_under_the_shell_is_reported(docker_host, client, shell_container) -> None:
     container_id, name = shell_container
-    with open_app(docker_host) as app:
+    with open_app(docker_host, size=WIDE) as app:
         select_row(app, name)
         open_shell(app)
         mark = app.mark()
@@ -216,7 +218,7 @@ def test_read_only_e_runs_nothing(docker_host, shell_container) -> None:
 
 def test_without_the_docker_cli_exec_says_so(docker_host, shell_container, tmp_path) -> None:
     container_id, name = shell_container
-    with open_app(docker_host, path=str(tmp_path)) as app:
+    with open_app(docker_host, path=str(tmp_path), size=WIDE) as app:
         select_row(app, name)
         mark = app.mark()
         app.press("e")
@@ -233,7 +235,7 @@ def test_a_docker_cli_that_cannot_start_gives_the_terminal_back(docker_host, she
     broken = tmp_path / "docker"
     broken.write_text("#!/nonexistent/interpreter\n")
     broken.chmod(0o755)
-    with open_app(docker_host, path=str(tmp_path)) as app:
+    with open_app(docker_host, path=str(tmp_path), size=WIDE) as app:
         select_row(app, name)
         mark = app.mark()
         app.press("e")
