@@ -32,6 +32,9 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
+    #: No has the focus from the first frame: keys typed ahead (a filter meant for the
+    #: table, then Enter) must never land on Yes.
+    AUTO_FOCUS = "#no"
 
     def __init__(self, question: Text, *, yes_label: str = "Yes") -> None:
         super().__init__()
@@ -42,7 +45,9 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(self.question, id="question")
             with Horizontal():
-                yield Button(f"{self.yes_label} (y)", variant="error", id="yes")
+                yes = Button(f"{self.yes_label} (y)", variant="error", id="yes")
+                yes.can_focus = False  # only the y key or a click says yes; Enter and Tab never reach it
+                yield yes
                 yield Button("No (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
