@@ -95,6 +95,8 @@ class PtyApp:
 
     # --------------------------------------------------------------- process
     def start(self) -> "PtyApp":
+        # a second start would orphan the first process: nothing would ever stop it
+        assert self.process is None, "PtyApp started twice"
         master, slave = os.openpty()
         set_size(slave, *self.size)
         preexec = self.preexec

@@ -17,6 +17,8 @@ import re
 import termios
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,13 +51,15 @@ def shell_container(client, base_image, labels):
     client.remove_container(created["Id"], force=True)
 
 
-def open_app(docker_host: str, *extra: str, path: str | None = None, size: tuple[int, int] = (80, 24)) -> PtyApp:
+@contextmanager
+def open_app(docker_host: str, *extra: str, path: str | None = None, size: tuple[int, int] = (80, 24)) -> Iterator[PtyApp]:
+    """dockscope in a pty, connected; killed (its whole session) when the block ends."""
     env = {"DOCKER_HOST": docker_host}
     if path is not None:
         env["PATH"] = path
-    app = PtyApp(["--pane", "containers", *extra], env=env, size=size).start()
-    assert app.wait_for(re.compile(rb"(?<!dis)connected"), timeout=scaled(15)) is not None, app.text()[-2000:]
-    return app
+    with PtyApp(["--pane", "containers", *extra], env=env, size=size) as app:
+        assert app.wait_for(re.compile(rb"(?<!dis)connected"), timeout=scaled(15)) is not None, app.text()[-2000:]
+        yield app
 
 
 def select_row(app: PtyApp, name: str) -> None:
@@ -232,14 +236,25 @@ def test_without_the_docker_cli_exec_says_so(docker_host, shell_container, tmp_p
 def test_a_docker_cli_that_cannot_start_gives_the_terminal_back(docker_host, shell_container, tmp_path) -> None:
     """A ``docker`` on PATH whose interpreter is missing: exec() fails inside App.suspend; the app must resume."""
     _, name = shell_container
-    broken = tmp_path / "docker"
-    broken.write_text("#!/nonexistent/interpreter\n")
-    broken.chmod(0o755)
-    with open_app(docker_host, path=str(tmp_path), size=WIDE) as app:
+    broken = stand_in_docker(tmp_path, "#!/nonexistent/interpreter\n")
+    exec_with_stand_in(docker_host, name, str(tmp_path), f"could not start {broken}", size=WIDE)
+
+
+def stand_in_docker(directory: Path, script: str) -> Path:
+    """An executable ``docker`` in ``directory`` with ``script`` as its content."""
+    docker = directory / "docker"
+    docker.write_text(script)
+    docker.chmod(0o755)
+    return docker
+
+
+def exec_with_stand_in(docker_host: str, name: str, path: str, said: str, **options) -> None:
+    """``e`` on ``name`` with PATH=``path``: dockscope takes the terminal back, says ``said``, answers keys, quits clean."""
+    with open_app(docker_host, path=path, **options) as app:
         select_row(app, name)
         mark = app.mark()
         app.press("e")
-        wait_back(app, mark, name, f"could not start {broken}")
+        wait_back(app, mark, name, said)
         assert_answers_keys(app)
         assert_quits_restored(app)
 
@@ -259,13 +274,5 @@ def test_ctrl_c_while_the_shell_starts_gives_the_terminal_back(docker_host, shel
     does on Ctrl-C in cooked mode) and exits 130, like the real CLI would.
     """
     _, name = shell_container
-    stand_in = tmp_path / "docker"
-    stand_in.write_text("#!/bin/sh\ntrap '' INT\nkill -INT 0\nsleep 0.2\nexit 130\n")
-    stand_in.chmod(0o755)
-    with open_app(docker_host, path=f"{tmp_path}:/usr/bin:/bin") as app:
-        select_row(app, name)
-        mark = app.mark()
-        app.press("e")
-        wait_back(app, mark, name, f"shell in {name} ended (exit 130)")
-        assert_answers_keys(app)
-        assert_quits_restored(app)
+    stand_in_docker(tmp_path, "#!/bin/sh\ntrap '' INT\nkill -INT 0\nsleep 0.2\nexit 130\n")
+    exec_with_stand_in(docker_host, name, f"{tmp_path}:/usr/bin:/bin", f"shell in {name} ended (exit 130)")
