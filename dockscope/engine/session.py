@@ -83,8 +83,10 @@ class HostSession:
             self._raw.df = api.df()
             self._raw.df_taken_at = self._clock()
 
-    def _collect(self, kinds: Iterable[str], inspect_ids: Iterable[str] | Callable[[], list[str]] = ()) -> HostSnapshot:
-        """Fetch ``kinds``, then inspect ``inspect_ids`` (a callable: asked after the fetch)."""
+    def _collect(
+        self, kinds: Iterable[str], inspect_ids: Iterable[str] | Callable[[dict[str, tuple]], list[str]] = ()
+    ) -> HostSnapshot:
+        """Fetch ``kinds``, then inspect ``inspect_ids`` (a callable: asked after the fetch, given the list entries)."""
         errors: list[CollectError] = []
         for kind in kinds:
             try:
@@ -93,8 +95,10 @@ class HostSession:
                 if is_connection_failure(error):
                     return self._disconnected(error)
                 errors.append(CollectError(kind, str(error)))
-        ids = list(inspect_ids() if callable(inspect_ids) else inspect_ids)
-        listed = self._list_entries() if ids else {}
+        ids = list(inspect_ids) if not callable(inspect_ids) else None
+        listed = self._list_entries() if ids is None or ids else {}
+        if ids is None:
+            ids = inspect_ids(listed)
         for container_id in ids:
             try:
                 self._raw.inspects[container_id] = self.client.inspect_container(container_id)
@@ -140,9 +144,8 @@ class HostSession:
         """Container id -> (state, status) as the last ``/containers/json`` said."""
         return {c.get("Id"): (c.get("State"), c.get("Status")) for c in self._raw.containers or ()}
 
-    def _outdated_inspects(self) -> list[str]:
+    def _outdated_inspects(self, listed: dict[str, tuple]) -> list[str]:
         now = self._clock()
-        listed = self._list_entries()
         outdated = []
         for container_id in self._raw.inspects:
             entry, taken = self._inspected_as.get(container_id, (None, 0.0))
