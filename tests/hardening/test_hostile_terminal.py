@@ -101,7 +101,7 @@ def tour(docker_host: str, daemon_log: str, hostile: bool, prefix: str = f"t{RUN
         if hostile:
             drawn["detail"] = _open_container(app, prefix + "hostile-created", "enter", b"ZQX")
             drawn["logs"] = _open_container(app, prefix + "hostile-logs", "L", b"ZQX-END-OF-PAYLOADS")
-        _press(app, "c", PANE_MARKS["c"])
+        _show_containers(app)
         drawn["wizard"] = _press(app, "w", ANY_OUTPUT, settle=0.5)
         _press(app, "escape", PANE_MARKS["c"])
         alive = app.running()
@@ -124,9 +124,20 @@ def _press(app: PtyApp, key: str, expect: bytes | re.Pattern | None = None, sett
     return app.text(start)
 
 
+def _show_containers(app: PtyApp) -> None:
+    """Switch to the containers pane by way of the map, so the switch draws its header.
+
+    Pressing ``c`` on the containers pane itself draws nothing new (a row-only
+    refresh does not repaint the header either), so waiting for the header after
+    it fails whenever the tour is already there.
+    """
+    _press(app, "m", PANE_MARKS["m"])
+    _press(app, "c", PANE_MARKS["c"])
+
+
 def _open_container(app: PtyApp, name: str | None, key: str, expect: bytes | re.Pattern) -> str:
     """Open a view of a container with ``key`` (filtered down to ``name`` first); Escape back, filter cleared."""
-    _press(app, "c", PANE_MARKS["c"])
+    _show_containers(app)
     if name is not None:
         _press(app, "/", FILTER_PLACEHOLDER)
         _press(app, name, name.encode())
