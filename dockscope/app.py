@@ -325,9 +325,7 @@ class DockscopeApp(App[int]):
         return self._events_feed
 
     def _open_events_client(self):
-        from dockscope.engine.connect import open_client
-
-        return open_client(self.session.endpoint, timeout=None)
+        return self.session.open_client(timeout=None)
 
     @work(thread=True, exit_on_error=False, group="events", name="events")
     def _watch_events(self) -> None:

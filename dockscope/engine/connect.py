@@ -152,13 +152,17 @@ def _tls_config(endpoint: Endpoint):
     return TLSConfig(client_cert=cert, ca_cert=ca, verify=ca if endpoint.tls_verify and ca else endpoint.tls_verify)
 
 
-def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT, *, keep_sockets: int = KEEP_SOCKETS):
-    """Connect and negotiate the API version.
+def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT, *, keep_sockets: int = KEEP_SOCKETS, version: str | None = None):
+    """Connect and negotiate the API version (or use ``version``, already negotiated).
 
     Args:
         endpoint: Where the daemon is.
         timeout: Seconds for each request (``None``: wait forever, for streams).
         keep_sockets: Idle sockets kept for reuse (see :data:`KEEP_SOCKETS`).
+        version: The API version another client of this process negotiated with
+            the same daemon. Given, no ``/version`` is asked: each extra client
+            (stats, logs, events, actions) would spend a round trip and a
+            socket of its own on it.
 
     Returns:
         A ``docker.APIClient``.
@@ -174,7 +178,7 @@ def open_client(endpoint: Endpoint, timeout: float | None = DEFAULT_TIMEOUT, *, 
     try:
         client = docker.APIClient(
             base_url=url,
-            version="auto",
+            version=version or "auto",
             timeout=timeout if timeout is not None else None,
             tls=_tls_config(endpoint),
             use_ssh_client=endpoint.scheme == "ssh",

@@ -45,7 +45,7 @@ class LazyClient:
                 from dockscope.engine.connect import ConnectError, open_client
 
                 try:
-                    self._client = open_client(self._endpoint, timeout=self._timeout)
+                    self._client = open_client(self._endpoint, timeout=self._timeout, version=self.api_version or None)
                 except ConnectError as error:
                     raise ConnectionError(str(error)) from error
                 self.api_version = str(getattr(self._client, "api_version", self.api_version))

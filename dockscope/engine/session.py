@@ -62,6 +62,16 @@ class HostSession:
     def api_version(self) -> str:
         return str(getattr(self.client, "api_version", ""))
 
+    def open_client(self, timeout: float | None):
+        """A client of its own for a stream or a worker, on the API version already negotiated.
+
+        Raises:
+            ConnectError: the daemon cannot be reached.
+        """
+        from dockscope.engine.connect import open_client
+
+        return open_client(self.endpoint, timeout=timeout, version=self.api_version or None)
+
     def _fetch(self, kind: str) -> None:
         api = self.client
         if kind == "containers":

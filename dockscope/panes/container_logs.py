@@ -418,10 +418,8 @@ class ContainerLogsScreen(ModalScreen[None]):
     @work(thread=True, exit_on_error=False, group="container-logs")
     def _read(self, pending: PendingLines, since: float | None, tail: int | None) -> None:
         """Open a client without a read timeout (a followed stream may stay silent), read, close it."""
-        from dockscope.engine.connect import open_client
-
         try:
-            client = open_client(self.app.session.endpoint, timeout=None)
+            client = self.app.session.open_client(timeout=None)
         except Exception as error:  # the daemon is unreachable
             self.app.call_from_thread(self._ended, pending, f"cannot read logs: {error}")
             return

@@ -406,14 +406,8 @@ class ContainersPane(TablePane):
 
     def _collector(self) -> StatsCollector:
         if self._stats is None:
-            endpoint = self.app.session.endpoint
-
-            def factory():
-                from dockscope.engine.connect import open_client
-
-                return open_client(endpoint, timeout=10)
-
-            self._stats = StatsCollector(factory, self._on_sample_thread)
+            session = self.app.session
+            self._stats = StatsCollector(lambda: session.open_client(timeout=10), self._on_sample_thread)
         return self._stats
 
     def _stats_round(self) -> None:
@@ -641,9 +635,7 @@ class ContainersPane(TablePane):
     @contextmanager
     def _actions(self) -> Iterator[ContainerActions]:
         """Actions on a client of their own (long timeout: a stop waits for the container), closed after."""
-        from dockscope.engine.connect import open_client
-
-        client = open_client(self.app.session.endpoint, timeout=60)
+        client = self.app.session.open_client(timeout=60)
         try:
             yield ContainerActions(client, read_only=self.app.read_only)
         finally:

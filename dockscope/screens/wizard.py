@@ -225,11 +225,10 @@ class WizardScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="wizard", exclusive=True)
     def _diagnose(self, symptom_id: str, answers: dict[str, str]) -> Diagnosis:
-        from dockscope.engine.connect import open_client
         from dockscope.probes import gather_context
 
         endpoint = self.session.endpoint
-        client = open_client(endpoint, timeout=10)
+        client = self.session.open_client(timeout=10)
         kinds = {q.id: q.kind for q in symptom(symptom_id).questions}
         containers = [value for question, value in answers.items() if kinds.get(question) == "container"]
         images = [value for question, value in answers.items() if kinds.get(question) == "image"]

@@ -82,10 +82,11 @@ def test_relationships_on_the_live_demo(snapshot, demo):
 def test_inspect_only_what_is_asked(make_session_module, demo):
     session = make_session_module()
     first = session.poll()
-    assert all(c.detail is None for c in first.containers)
+    assert [c.name for c in first.containers if c.detail is not None] == []
     second = session.ensure_inspected([demo.containers["oom"]])
+    assert second is not None
     oom = second.container_by_id[demo.containers["oom"]]
-    assert oom.detail.oom_killed and oom.exit_code == 137
+    assert oom.detail.oom_killed and oom.exit_code == 137, (oom.state, oom.status, oom.exit_code, oom.detail)
     assert second.seq > first.seq
     assert session.ensure_inspected([demo.containers["oom"]]) is None
 

@@ -108,20 +108,28 @@ def test_a_client_keeps_one_socket_after_negotiating(docker_host) -> None:
 
 
 def test_stats_collector_uses_at_most_two_sockets_and_lets_them_go_when_idle(docker_host, running) -> None:
-    with RecordingProxy(docker_host) as proxy, PeakSampler(proxy) as sampler:
+    with RecordingProxy(docker_host) as proxy:
         endpoint = resolve_endpoint(host=proxy.url, env={})
-        collector = StatsCollector(lambda: open_client(endpoint, timeout=10), lambda _sample: None)
-        try:
-            collector.request(running)
-            wait(lambda: all(collector.latest(cid) is not None for cid in running), "a sample of each container")
-            assert MAX_CONCURRENT <= 2
-            assert sampler.peak <= MAX_CONCURRENT, f"{sampler.peak} sockets for {len(running)} one-shot requests: {connection_uses(proxy)}"
-            wait(lambda: proxy.open_connections == 0, "idle sockets closed (the pane is hidden)", timeout=IDLE_CLOSE_SECONDS + 5)
-            collector.request(running[:1])
-            wait(lambda: len(collector.history(running[0])) == 2, "a sample after the idle close")
-        finally:
-            collector.close()
+        session = HostSession(endpoint, open_client(endpoint, timeout=10))  # negotiates, as the app's session does
+        session.client.close()
+        wait(lambda: proxy.open_connections == 0, "the session's socket closed", timeout=5)
+        negotiated = len(proxy.requests)
+        # The app's factory: the session's API version, so no worker asks /version on a socket of its own.
+        collector = StatsCollector(lambda: session.open_client(timeout=10), lambda _sample: None)
+        with PeakSampler(proxy) as sampler:
+            try:
+                collector.request(running)
+                wait(lambda: all(collector.latest(cid) is not None for cid in running), "a sample of each container")
+                assert MAX_CONCURRENT <= 2
+                assert sampler.peak <= MAX_CONCURRENT, f"{sampler.peak} sockets for {len(running)} one-shot requests: {connection_uses(proxy)}"
+                wait(lambda: proxy.open_connections == 0, "idle sockets closed (the pane is hidden)", timeout=IDLE_CLOSE_SECONDS + 5)
+                collector.request(running[:1])
+                wait(lambda: len(collector.history(running[0])) == 2, "a sample after the idle close")
+            finally:
+                collector.close()
         assert sampler.peak <= MAX_CONCURRENT
+        asked = [request.endpoint for request in proxy.requests[negotiated:]]
+        assert "/version" not in asked, f"a stats worker negotiated the version again: {connection_uses(proxy)}"
 
 
 async def test_every_pane_then_stats_within_four_sockets(docker_host, running) -> None:
