@@ -71,7 +71,52 @@ def _when(value: str) -> str:
     return f"{value[:19].replace('T', ' ')} UTC ({humanize.naturaltime(time.time() - moment)})"
 
 
-def state_section(inspect: Raw) -> Text:
+#: How far back :func:`last_die` asks the daemon for a restarted container's last exit.
+LAST_DIE_WINDOW_SECONDS = 24 * 3600
+
+
+def last_die(client, inspect: Raw, now: float | None = None) -> Raw | None:
+    """The ``die`` event of a restarted container's previous run, or None.
+
+    Docker sets ExitCode back to 0 when it starts a container again, so a
+    restart loop caught running (or inspected between two runs on some
+    engines) would not say why it died. The daemon still holds its recent
+    events: one bounded request (``since``/``until``, filtered to this
+    container's ``die``) reads the last one, whose ``exitCode`` is the answer.
+    Failures are silent: the section then shows what inspect says.
+    """
+    state = inspect.get("State") or {}
+    if not inspect.get("RestartCount") or not (state.get("Running") or state.get("Restarting")):
+        return None
+    until = int(now if now is not None else time.time()) + 1
+    try:
+        stream = client.events(
+            since=until - LAST_DIE_WINDOW_SECONDS, until=until,
+            filters={"container": str(inspect.get("Id", "")), "event": "die"}, decode=True,
+        )
+        last = None
+        for event in stream:
+            if isinstance(event, dict) and str((event.get("Actor") or {}).get("Attributes", {}).get("exitCode", "")).isdigit():
+                last = event
+        return last
+    except Exception:  # an old daemon, a timeout: inspect alone is shown
+        return None
+
+
+def _event_time(value: Any) -> str:
+    """An event's ``time`` (Unix seconds) as UTC, or "?" when it is not one."""
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(value)))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return "?"
+
+
+def state_section(inspect: Raw, died: Raw | None = None) -> Text:
+    """Status, exit code and its meaning, OOM, error, times, restarts.
+
+    ``died`` is the previous run's ``die`` event (:func:`last_die`) for a
+    restarted container: its exit code is shown when inspect's was reset.
+    """
     state = inspect.get("State") or {}
     policy = (inspect.get("HostConfig") or {}).get("RestartPolicy") or {}
     text = Text(end="")
@@ -81,6 +126,11 @@ def state_section(inspect: Raw) -> Text:
     if isinstance(code, int) and (state.get("Status") != "running" or code):
         oom = bool(state.get("OOMKilled"))
         _field(text, "Exit code", f"{code}: {exit_code_meaning(code, oom)}", "red" if code or oom else "")
+    elif died is not None:
+        last = int(died["Actor"]["Attributes"]["exitCode"])
+        at = _event_time(died.get("time"))
+        meaning = exit_code_meaning(last, bool(state.get("OOMKilled")))
+        _field(text, "Last exit", f"{last}: {meaning} (at {at}, before this run)", "red" if last else "")
     if state.get("OOMKilled"):
         _field(text, "OOMKilled", "yes: the kernel killed it at its memory limit", "bold red")
     if state.get("Error"):
@@ -253,11 +303,17 @@ def diff_section(changes: Sequence[Raw] | None, error: str = "") -> Text:
     return text
 
 
-def sections(inspect: Raw, top: Raw | None, changes: Sequence[Raw] | None, *, reveal: bool, errors: Mapping[str, str] | None = None) -> list[Section]:
-    """Every section of the detail view, in order (health only when there is a healthcheck)."""
+def sections(
+    inspect: Raw, top: Raw | None, changes: Sequence[Raw] | None, *, reveal: bool,
+    errors: Mapping[str, str] | None = None, died: Raw | None = None,
+) -> list[Section]:
+    """Every section of the detail view, in order (health only when there is a healthcheck).
+
+    ``died``: the previous run's ``die`` event of a restarted container (:func:`last_die`).
+    """
     errors = errors or {}
     parts: list[Section | None] = [
-        ("State", state_section(inspect)),
+        ("State", state_section(inspect, died)),
         ("Health", health) if (health := health_section(inspect)) is not None else None,
         ("Image and command", command_section(inspect)),
         ("Environment", env_section(inspect, reveal)),
@@ -313,6 +369,7 @@ class ContainerDetailScreen(ModalScreen[None]):
         self.reveal = False
         self.inspect: Raw | None = None
         self.top: Raw | None = None
+        self.died: Raw | None = None
         self.changes: list[Raw] | None = None
         self.errors: dict[str, str] = {}
         self.shown: list[Section] = []
@@ -355,15 +412,16 @@ class ContainerDetailScreen(ModalScreen[None]):
             changes = client.diff(self.container_id)
         except Exception as error:  # some storage drivers cannot diff
             errors["diff"] = f"diff failed: {error}"
-        self.app.call_from_thread(self._show, inspect, top, changes or [], errors)
+        died = last_die(client, inspect)
+        self.app.call_from_thread(self._show, inspect, top, changes or [], errors, died)
 
     def _show_error(self, message: str) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         body.remove_children()
         body.mount(Static(safe_block(message, "bold red")))
 
-    def _show(self, inspect: Raw, top: Raw | None, changes: list[Raw], errors: dict[str, str]) -> None:
-        self.inspect, self.top, self.changes, self.errors = inspect, top, changes, errors
+    def _show(self, inspect: Raw, top: Raw | None, changes: list[Raw], errors: dict[str, str], died: Raw | None = None) -> None:
+        self.inspect, self.top, self.changes, self.errors, self.died = inspect, top, changes, errors, died
         name = str(inspect.get("Name", "")).lstrip("/")
         title = Text("container ", end="") + safe(name, "bold") + Text(f"  {self.container_id[:12]}", style="dim")
         self.query_one("#detail-title", Static).update(title)
@@ -380,7 +438,7 @@ class ContainerDetailScreen(ModalScreen[None]):
         scroll = body.scroll_y
         body.remove_children()
         widgets = []
-        self.shown = sections(self.inspect, self.top, self.changes, reveal=self.reveal, errors=self.errors)
+        self.shown = sections(self.inspect, self.top, self.changes, reveal=self.reveal, errors=self.errors, died=self.died)
         for title, content in self.shown:
             widgets.append(Static(Text(title, end=""), classes="section-title"))
             content.rstrip()

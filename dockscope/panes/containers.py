@@ -85,13 +85,28 @@ def parse_docker_time(value: str) -> float | None:
         return None
 
 
-def is_faulted(container: Container) -> bool:
-    """Restarting, unhealthy, exited non-zero, OOM-killed, dead, or created but failed to start."""
+#: Docker resets a container's restart back-off once a run lasted this long: a
+#: restarted container running for less is still in its restart loop as far as
+#: Docker knows (moby's restartmanager).
+RESTART_LOOP_SECONDS = 10.0
+
+
+def is_faulted(container: Container, now: float | None = None) -> bool:
+    """Restarting (or restarted under 10 s ago), unhealthy, exited non-zero, OOM-killed, dead,
+    or created but failed to start.
+
+    A restart loop is "running" for a moment between each two deaths; judged on
+    its state alone it would blink in and out of the faulted-only view.
+    """
     detail = container.detail
     if container.state in ("restarting", "dead") or container.health == "unhealthy":
         return True
     if detail is not None and (detail.oom_killed or (container.state == "created" and detail.error)):
         return True
+    if container.state == "running" and detail is not None and detail.restart_count > 0:
+        started = parse_docker_time(detail.started_at)
+        if started is not None and (now if now is not None else time.time()) - started < RESTART_LOOP_SECONDS:
+            return True
     code = container.exit_code
     return container.state in ("exited", "created") and code not in (None, 0)
 

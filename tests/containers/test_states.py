@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 
@@ -9,8 +10,8 @@ import pytest
 
 from dockscope.demo import free_loopback_port
 from dockscope.engine.actions import ActionError, ContainerActions
-from dockscope.panes.container_detail import sections
-from dockscope.panes.containers import container_cells, is_faulted, status_text
+from dockscope.panes.container_detail import last_die, sections, state_section
+from dockscope.panes.containers import RESTART_LOOP_SECONDS, container_cells, is_faulted, parse_docker_time, status_text
 from tests.containers.conftest import wait_for
 
 pytestmark = pytest.mark.daemon
@@ -94,6 +95,19 @@ def test_status_column_tells_exit_code_oom_and_uptime(states, snapshot) -> None:
     assert container_cells(by_id[states["paused"]], now, None, marked=True)[0].plain.startswith("● ")
 
 
+def test_a_restart_loop_caught_running_stays_faulted(states, snapshot) -> None:
+    """Between two deaths the loop runs for a moment: faulted until a run lasts Docker's 10 s."""
+    loop = snapshot.container_by_id[states["loop"]]
+    assert loop.detail is not None
+    started = "2026-11-28T12:00:00.123456789Z"
+    at = parse_docker_time(started)
+    caught = dataclasses.replace(loop, state="running", status="Up 1 second", detail=dataclasses.replace(loop.detail, started_at=started, restart_count=4))
+    assert is_faulted(caught, now=at + 3)
+    assert not is_faulted(caught, now=at + RESTART_LOOP_SECONDS + 1)  # a run that lasted: the loop is over
+    never_restarted = dataclasses.replace(caught, detail=dataclasses.replace(caught.detail, restart_count=0))
+    assert not is_faulted(never_restarted, now=at + 3)
+
+
 def test_restart_count_is_shown_for_the_loop(client, states, snapshot) -> None:
     loop = snapshot.container_by_id[states["loop"]]
     assert loop.detail is not None and loop.detail.restart_count >= 1
@@ -111,8 +125,20 @@ def test_restart_count_is_shown_for_the_loop(client, states, snapshot) -> None:
 )
 def test_detail_explains_the_exit_code(client, states, key: str, expected: str) -> None:
     inspect = client.inspect_container(states[key])
-    state = dict(sections(inspect, None, [], reveal=False))["State"].plain
+    state = dict(sections(inspect, None, [], reveal=False, died=last_die(client, inspect)))["State"].plain
     assert expected in state
+
+
+def test_a_restarted_run_shows_why_the_last_one_died(client, states) -> None:
+    """Docker resets ExitCode to 0 when the loop's next run starts: the die event still says 1."""
+    inspect = client.inspect_container(states["loop"])
+    died = last_die(client, inspect)
+    assert died is not None and died["Actor"]["Attributes"]["exitCode"] == "1", died
+    running = {**inspect, "State": {**inspect["State"], "Status": "running", "Running": True, "Restarting": False, "ExitCode": 0}}
+    assert "application error" not in state_section(running).plain  # what inspect alone shows, caught running
+    shown = state_section(running, died).plain
+    assert "Last exit     1: application error" in shown, shown
+    assert last_die(client, client.inspect_container(states["done"])) is None  # never restarted: no request
 
 
 def test_detail_shows_state_error_and_probe_output(client, states) -> None:
