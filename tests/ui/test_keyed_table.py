@@ -41,6 +41,27 @@ async def test_columns_narrow_when_the_widest_row_goes_or_shrinks() -> None:
         assert _width(table, "state") == len("a-longer-state")  # grows at once
 
 
+async def test_added_rows_fit_their_columns_as_datatable_would_measure_them(monkeypatch) -> None:
+    """KeyedTable fits new rows from its width counts; DataTable's measuring must agree."""
+    cells = [
+        ("plain", "running"), ("wide 漢字コンテナ", "up 3 days"), ("emoji 🐳🐳", "exited (137)"),
+        ("combining e\u0301e\u0301e\u0301", "x"), ("", "restarting (health: starting)"),
+    ]
+    rows = {f"r{i}": (Text(name), Text(state)) for i, (name, state) in enumerate(cells)}
+    widths = []
+    for measure_ourselves in (True, False):
+        app = TableApp()
+        async with app.run_test(size=(100, 20)) as pilot:
+            table = app.query_one(KeyedTable)
+            if not measure_ourselves:  # DataTable's own way, for comparison
+                monkeypatch.setattr(table, "_update_dimensions", lambda new_rows: DataTable._update_dimensions(table, new_rows))
+            table.sync(rows)
+            await pilot.pause()
+            widths.append((_width(table, "name"), _width(table, "state"), table.virtual_size))
+    assert widths[0] == widths[1]
+    assert widths[0][:2] == (len("wide ") + 2 * 6, len("restarting (health: starting)"))
+
+
 async def test_an_updated_cell_measures_its_column_again_only_when_it_was_the_last_widest(monkeypatch) -> None:
     # DataTable measures every cell of a column when an updated cell is narrower than the
     # column; with 500 rows of stats that made each sample cost O(rows).
