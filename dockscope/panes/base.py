@@ -23,6 +23,8 @@ from dockscope.ui.text import same_renderable
 
 #: Rendered cells a KeyedTable keeps (a 200x50 screen shows about 500).
 CELL_CACHE_SIZE = 4096
+#: What is left of DataTable's own cell cache (the header cells; see KeyedTable.__init__).
+DATATABLE_CELL_CACHE_SIZE = 256
 
 #: pane id -> pane class, filled by :func:`register`.
 PANES: dict[str, type["Pane"]] = {}
@@ -90,6 +92,11 @@ class KeyedTable(DataTable):
         self._widths: dict[str, Counter[int]] = {key: Counter() for key, _ in self._column_spec}
         #: Rendered cells, each kept with the cell object it was rendered from (see :meth:`_render_cell`).
         self._cell_lines: LRUCache[tuple, tuple[RenderableType, list[list[Segment]]]] = LRUCache(CELL_CACHE_SIZE)
+        # DataTable's own cell cache is keyed by its update counter, which every
+        # update_cell bumps: each of our misses (see _render_cell) left an entry no
+        # key would match again, up to 10,000 of them (the RSS crept for an hour).
+        # It only serves the header now, and a cell between its store and its read.
+        self._cell_render_cache.maxsize = DATATABLE_CELL_CACHE_SIZE
         self.sort_column: str | None = None
         self.sort_reverse = False
         self.sort_keys: dict[str, object] = {}

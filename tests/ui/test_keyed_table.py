@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from dockscope.panes.base import KeyedTable
+from dockscope.panes.base import DATATABLE_CELL_CACHE_SIZE, KeyedTable
 
 
 class TableApp(App[None]):
@@ -113,3 +113,21 @@ async def test_a_changed_row_is_drawn_again_alone_and_shows_its_new_cells(monkey
         assert "restarting" in app.export_screenshot()
         # ... but only the cells of the wider column are rendered again, not the names
         assert rendered and all(column == 1 for row, column in rendered if row >= 0), rendered  # row -1: the header
+
+
+async def test_rendering_updated_cells_leaves_no_dead_cache_entries_behind() -> None:
+    # DataTable caches each rendered cell under its update counter, which every update bumps:
+    # with a stats sample every second those entries were never read again, 10,000 of them.
+    app = TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync({f"r{i}": (Text(f"r{i}"), Text("running")) for i in range(20)})
+        await pilot.pause()
+        for n in range(600):
+            table.update_row(f"r{n % 20}", {"state": Text(f"up {n}s")})
+            if n % 20 == 19:
+                await pilot.pause()  # drawn: each changed cell is rendered once
+        await pilot.pause()
+        assert app.query_one(KeyedTable).get_row("r5")[1].plain == "up 585s"
+        assert len(table._cell_render_cache) <= DATATABLE_CELL_CACHE_SIZE
+        assert len(table._cell_lines) <= 20 * 2 * 3  # our own cache: a few per cell on screen, not per update
