@@ -182,6 +182,8 @@ class Figures:
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
     rss_later_mb: list[tuple[float, float]] = field(default_factory=list)
+    #: CPU % of the client over the whole RSS watch (a long idle window), when there was one.
+    watch_cpu_pct: float | None = None
     top_requests: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -248,10 +250,12 @@ def measure(client: Client, fleet: Fleet, count: int, idle: float, daemon_idle_p
                 key = f"{request.method} {_generic(request.endpoint)}"
                 counts[key] = counts.get(key, 0) + 1
             figures.top_requests = sorted(counts.items(), key=lambda item: -item[1])[:5]
-            began = time.monotonic()
+            began, cpu_began = time.monotonic(), cpu_seconds(app.pid)
             while time.monotonic() - began < rss_minutes * 60 and app.running():
                 time.sleep(15)
                 figures.rss_later_mb.append((round((time.monotonic() - began) / 60, 2), rss_mb(app.pid)))
+            if figures.rss_later_mb and app.running():
+                figures.watch_cpu_pct = 100 * (cpu_seconds(app.pid) - cpu_began) / (time.monotonic() - began)
             if client.name == "dockscope":
                 app.quit(timeout=15)
             else:
@@ -374,6 +378,8 @@ def report(results: list[Figures], logs: LogFigures | None, args, info: dict[str
         if f.rss_later_mb:
             series = ", ".join(f"{m:g} min: {mb:.0f}" for m, mb in f.rss_later_mb)
             lines += ["", f"{f.client} RSS at N={f.count} over time (MB): {series}."]
+            if f.watch_cpu_pct is not None:
+                lines.append(f"Its CPU over that watch (no key pressed): {f.watch_cpu_pct:.1f} % of a core.")
     lines += ["", "Requests in the idle window, by kind:"]
     for f in results:
         kinds = "; ".join(f"{k} ×{v}" for k, v in f.top_requests) or "none"
