@@ -238,13 +238,20 @@ class StatsStrip(Horizontal):
         yield Static(id="mem-label")
         yield Sparkline([], id="mem-spark")
 
-    def show(self, name: str, history: tuple[StatsSample, ...]) -> None:
+    def show(self, name: str, history: tuple[StatsSample, ...], state: str = "running") -> None:
+        """Sparklines of ``history``; a container not running has no current figures (its
+        past samples stay drawn), and "…" means a running one's first sample is on its way."""
         cpu = [s.cpu_percent for s in history if s.cpu_percent is not None]
         memory = [float(s.memory_used) for s in history if s.memory_used is not None]
         latest = history[-1] if history else None
-        cpu_label = Text(f"CPU {cpu[-1]:5.1f}%" if cpu else "CPU    …", end="")
+        if state != "running" and name:
+            cpu_label = safe(f"CPU  – ({state})", "dim")
+            memory_label = Text("MEM –", style="dim", end="")
+        else:
+            cpu_label = Text(f"CPU {cpu[-1]:5.1f}%" if cpu else "CPU    …", end="")
+            memory_label = Text("MEM ", end="") + _memory(latest)
         show_text(self.query_one("#cpu-label", Static), safe(name[:20], "bold") + Text(" ") + cpu_label)
-        show_text(self.query_one("#mem-label", Static), Text("MEM ", end="") + _memory(latest))
+        show_text(self.query_one("#mem-label", Static), memory_label)
         self.query_one("#cpu-spark", Sparkline).data = cpu
         self.query_one("#mem-spark", Sparkline).data = memory
 
@@ -458,7 +465,7 @@ class ContainersPane(TablePane):
         key = self.table.current_key
         container = self.snapshot.container_by_id.get(key) if self.snapshot and key else None
         history = self._stats.history(key) if self._stats is not None and key else ()
-        self.query_one(StatsStrip).show(container.name if container else "", history)
+        self.query_one(StatsStrip).show(container.name if container else "", history, container.state if container else "running")
 
     def _ask_inspects(self) -> None:
         """Inspect the rows on screen once (restart count, OOM, start time)."""

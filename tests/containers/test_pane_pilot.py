@@ -90,6 +90,21 @@ async def test_filter_sort_and_faulted_only(make_app, trio) -> None:
         await wait_until(pilot, lambda: len(row_keys(pane)) > 3, what="everything back")
 
 
+async def test_stats_strip_says_an_exited_container_has_no_figures(make_app, trio) -> None:
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = await open_filtered(app, pilot, trio)
+        label = pane.query_one("#cpu-label")
+
+        def strip_for(key: str) -> str:
+            pane.table.move_cursor(row=all_keys(pane).index(trio[key]))
+            return str(label.render())
+
+        await wait_until(pilot, lambda: "(exited)" in strip_for("charlie"), what=f"the exited strip: {strip_for('charlie')!r}")
+        assert "…" not in strip_for("charlie") and "MEM –" in str(pane.query_one("#mem-label").render())
+        await wait_until(pilot, lambda: "%" in strip_for("alpha"), what=f"a CPU figure for the running one: {strip_for('alpha')!r}")
+
+
 async def test_cursor_survives_refreshes_and_detail_masks_secrets(make_app, client, trio) -> None:
     app = make_app(start_pane="containers", events=False)
     async with app.run_test(size=(120, 30)) as pilot:
