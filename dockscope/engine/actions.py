@@ -190,9 +190,8 @@ def exec_command(endpoint: Endpoint, container_id: str, shell: str) -> tuple[lis
     cli = docker_cli()
     if cli is None:
         raise ActionError(
-            "An interactive shell needs the docker CLI, which is not installed here "
-            "(see https://docs.docker.com/engine/install/ or install the docker-ce-cli package). "
-            f"With it: docker exec -it {container_id[:12]} {shell}"
+            f"a shell needs the docker CLI (not found): install docker-ce-cli, then docker exec -it {container_id[:12]} {shell}"
+            " (see https://docs.docker.com/engine/install/)"
         )
     env = dict(os.environ)
     argv = [cli]

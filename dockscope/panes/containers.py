@@ -263,7 +263,7 @@ class ContainersPane(TablePane):
     DEFAULT_CSS = """
     ContainersPane #containers-filter { display: none; dock: top; height: 1; border: none; padding: 0 1; }
     ContainersPane #containers-filter.shown { display: block; }
-    ContainersPane #containers-message { height: 1; padding: 0 1; color: $text-muted; }
+    ContainersPane #containers-message { height: auto; min-height: 1; max-height: 3; padding: 0 1; color: $text-muted; }
     """
 
     pane_id = "containers"

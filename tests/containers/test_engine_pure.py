@@ -198,7 +198,7 @@ def test_exec_without_the_docker_cli_says_what_to_install(monkeypatch, tmp_path)
     from dockscope.engine.model import Endpoint
 
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no docker binary on it
-    with pytest.raises(ActionError, match="needs the docker CLI, which is not installed") as raised:
+    with pytest.raises(ActionError, match=r"needs the docker CLI \(not found\): install docker-ce-cli") as raised:
         exec_command(Endpoint(url="unix:///run/docker.sock", source="test"), "f" * 64, "/bin/sh")
     assert "docker exec -it ffffffffffff /bin/sh" in str(raised.value)
 
