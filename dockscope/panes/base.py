@@ -135,12 +135,13 @@ class KeyedTable(DataTable):
             for column, cell in zip(columns, self._cells.pop(key)):
                 if self._count_width(column, cell, -1):
                     narrower.add(column)
+        counts = [self._widths[column] for column in columns]
         for key, cells in rows.items():
             old = self._cells.get(key)
             if old is None:
                 self._cells[key] = tuple(cells)
-                for column, cell in zip(columns, cells):
-                    self._count_width(column, cell, +1)
+                for widths, cell in zip(counts, cells):
+                    widths[_cell_width(cell)] += 1  # _count_width(+1), without the fit check no one reads here
                 self.add_row(*cells, key=key)
             elif old is not cells:  # a pane may hand back the very tuple of an unchanged row
                 self.update_row(key, dict(zip(columns, cells)))
