@@ -52,6 +52,12 @@ def parse_event(raw: Mapping[str, Any]) -> DockerEvent:
     )
 
 
+def die_exit_code(event: DockerEvent) -> int | None:
+    """The exit code a ``die`` event carries (``exitCode``), or None for any other event."""
+    code = event.attribute("exitCode") if event.action == "die" else None
+    return int(code) if code is not None and code.isdigit() else None
+
+
 def refresh_targets(event: DockerEvent) -> tuple[set[str], set[str]]:
     """Which kinds to re-list and which containers to re-inspect after ``event``."""
     action = event.action.split(":", 1)[0]

@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from dockscope.engine.events import DockerEvent, die_exit_code, parse_event
 from dockscope.probes.exitcodes import exit_code_meaning
 from dockscope.textsafe import has_url_credentials, mask_url_credentials
 from dockscope.ui.footer import Footer
@@ -75,7 +76,7 @@ def _when(value: str) -> str:
 LAST_DIE_WINDOW_SECONDS = 24 * 3600
 
 
-def last_die(client, inspect: Raw, now: float | None = None) -> Raw | None:
+def last_die(client, inspect: Raw, now: float | None = None) -> DockerEvent | None:
     """The ``die`` event of a restarted container's previous run, or None.
 
     Docker sets ExitCode back to 0 when it starts a container again, so a
@@ -89,29 +90,29 @@ def last_die(client, inspect: Raw, now: float | None = None) -> Raw | None:
     if not inspect.get("RestartCount") or not (state.get("Running") or state.get("Restarting")):
         return None
     until = int(now if now is not None else time.time()) + 1
+    last = None
     try:
         stream = client.events(
             since=until - LAST_DIE_WINDOW_SECONDS, until=until,
             filters={"container": str(inspect.get("Id", "")), "event": "die"}, decode=True,
         )
-        last = None
-        for event in stream:
-            if isinstance(event, dict) and str((event.get("Actor") or {}).get("Attributes", {}).get("exitCode", "")).isdigit():
+        for raw in stream:
+            if isinstance(raw, Mapping) and die_exit_code(event := parse_event(raw)) is not None:
                 last = event
-        return last
-    except Exception:  # an old daemon, a timeout: inspect alone is shown
-        return None
+    except Exception:  # an old daemon, a timeout, a malformed event: what was read, else inspect alone
+        pass
+    return last
 
 
-def _event_time(value: Any) -> str:
-    """An event's ``time`` (Unix seconds) as UTC, or "?" when it is not one."""
+def _event_time(event: DockerEvent) -> str:
+    """When ``event`` happened, as UTC ("?" for a time the platform cannot show)."""
     try:
-        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(value)))
-    except (TypeError, ValueError, OverflowError, OSError):
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(event.time))
+    except (OverflowError, OSError, ValueError):
         return "?"
 
 
-def state_section(inspect: Raw, died: Raw | None = None) -> Text:
+def state_section(inspect: Raw, died: DockerEvent | None = None) -> Text:
     """Status, exit code and its meaning, OOM, error, times, restarts.
 
     ``died`` is the previous run's ``die`` event (:func:`last_die`) for a
@@ -126,9 +127,8 @@ def state_section(inspect: Raw, died: Raw | None = None) -> Text:
     if isinstance(code, int) and (state.get("Status") != "running" or code):
         oom = bool(state.get("OOMKilled"))
         _field(text, "Exit code", f"{code}: {exit_code_meaning(code, oom)}", "red" if code or oom else "")
-    elif died is not None:
-        last = int(died["Actor"]["Attributes"]["exitCode"])
-        at = _event_time(died.get("time"))
+    elif died is not None and (last := die_exit_code(died)) is not None:
+        at = _event_time(died)
         meaning = exit_code_meaning(last, bool(state.get("OOMKilled")))
         _field(text, "Last exit", f"{last}: {meaning} (at {at}, before this run)", "red" if last else "")
     if state.get("OOMKilled"):
@@ -305,7 +305,7 @@ def diff_section(changes: Sequence[Raw] | None, error: str = "") -> Text:
 
 def sections(
     inspect: Raw, top: Raw | None, changes: Sequence[Raw] | None, *, reveal: bool,
-    errors: Mapping[str, str] | None = None, died: Raw | None = None,
+    errors: Mapping[str, str] | None = None, died: DockerEvent | None = None,
 ) -> list[Section]:
     """Every section of the detail view, in order (health only when there is a healthcheck).
 
@@ -369,7 +369,7 @@ class ContainerDetailScreen(ModalScreen[None]):
         self.reveal = False
         self.inspect: Raw | None = None
         self.top: Raw | None = None
-        self.died: Raw | None = None
+        self.died: DockerEvent | None = None
         self.changes: list[Raw] | None = None
         self.errors: dict[str, str] = {}
         self.shown: list[Section] = []
@@ -420,7 +420,7 @@ class ContainerDetailScreen(ModalScreen[None]):
         body.remove_children()
         body.mount(Static(safe_block(message, "bold red")))
 
-    def _show(self, inspect: Raw, top: Raw | None, changes: list[Raw], errors: dict[str, str], died: Raw | None = None) -> None:
+    def _show(self, inspect: Raw, top: Raw | None, changes: list[Raw], errors: dict[str, str], died: DockerEvent | None = None) -> None:
         self.inspect, self.top, self.changes, self.errors, self.died = inspect, top, changes, errors, died
         name = str(inspect.get("Name", "")).lstrip("/")
         title = Text("container ", end="") + safe(name, "bold") + Text(f"  {self.container_id[:12]}", style="dim")

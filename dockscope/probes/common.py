@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from dockscope.engine.events import die_exit_code
 from dockscope.engine.model import Container
 from dockscope.probes.model import Evidence, LogLine, ProbeContext
 
@@ -38,8 +39,8 @@ def last_exit_code(context: ProbeContext, container: Container) -> int | None:
     """
     if container.state in ("running", "restarting"):
         for event in reversed(context.events):
-            if event.actor_id == container.id and event.action == "die" and (event.attribute("exitCode") or "").isdigit():
-                return int(event.attribute("exitCode") or 0)
+            if event.actor_id == container.id and (code := die_exit_code(event)) is not None:
+                return code
     if container.state == "restarting" and container.status.startswith("Restarting ("):
         head = container.status[len("Restarting (") :].split(")", 1)[0]
         if head.lstrip("-").isdigit():

@@ -10,6 +10,7 @@ import pytest
 
 from dockscope.demo import free_loopback_port
 from dockscope.engine.actions import ActionError, ContainerActions
+from dockscope.engine.events import die_exit_code
 from dockscope.panes.container_detail import last_die, sections, state_section
 from dockscope.panes.containers import RESTART_LOOP_SECONDS, container_cells, is_faulted, parse_docker_time, status_text
 from tests.containers.conftest import wait_for
@@ -133,7 +134,7 @@ def test_a_restarted_run_shows_why_the_last_one_died(client, states) -> None:
     """Docker resets ExitCode to 0 when the loop's next run starts: the die event still says 1."""
     inspect = client.inspect_container(states["loop"])
     died = last_die(client, inspect)
-    assert died is not None and died["Actor"]["Attributes"]["exitCode"] == "1", died
+    assert died is not None and died.actor_id == states["loop"] and die_exit_code(died) == 1, died
     running = {**inspect, "State": {**inspect["State"], "Status": "running", "Running": True, "Restarting": False, "ExitCode": 0}}
     assert "application error" not in state_section(running).plain  # what inspect alone shows, caught running
     shown = state_section(running, died).plain
