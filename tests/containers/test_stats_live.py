@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import threading
 import time
@@ -48,13 +49,19 @@ def busy(make_container, state):
 
 def test_numbers_match_docker_stats_no_stream(client, busy, docker_host) -> None:
     wait_for(lambda: (fetch_raw(client, busy, one_shot=False)["memory_stats"].get("usage") or 0) > 15 * MIB, what="the memory to fill")
-    cli = docker_cli_stats(docker_host, busy)
-    ours = sample_from(busy, fetch_raw(client, busy, one_shot=False))
-    cli_cpu = float(cli["CPUPerc"].rstrip("%"))
+    # Each answer is one ~1 s window the daemon measured; under load one window can read well
+    # above the --cpus 0.5 cap (CI saw the CLI say 74 % beside our 59 %). Three interleaved
+    # pairs, compared by their medians, test the arithmetic rather than one window's noise.
+    ours_cpu, cli_cpu = [], []
+    for _ in range(3):
+        cli = docker_cli_stats(docker_host, busy)
+        ours = sample_from(busy, fetch_raw(client, busy, one_shot=False))
+        cli_cpu.append(float(cli["CPUPerc"].rstrip("%")))
+        ours_cpu.append(ours.cpu_percent)
+    # Half a CPU: well above idle, and never a whole core.
+    assert 5 < statistics.median(ours_cpu) <= 75 and 5 < statistics.median(cli_cpu) <= 75, (ours_cpu, cli_cpu)
+    assert statistics.median(ours_cpu) == pytest.approx(statistics.median(cli_cpu), abs=15), (ours_cpu, cli_cpu)
     cli_used, cli_limit = (parse_size(part.strip()) for part in cli["MemUsage"].split("/"))
-    # --cpus 0.5 caps both at 50 %; other tests share the two CPUs, so the level varies, not the agreement.
-    assert 5 < ours.cpu_percent <= 60 and 5 < cli_cpu <= 60
-    assert ours.cpu_percent == pytest.approx(cli_cpu, abs=15)
     assert ours.memory_limit == cli_limit == 96 * MIB
     assert ours.memory_used == pytest.approx(cli_used, rel=0.05, abs=MIB)
     assert float(cli["MemPerc"].rstrip("%")) == pytest.approx(ours.memory_percent, abs=1.0)
