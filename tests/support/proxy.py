@@ -138,9 +138,11 @@ class RecordingProxy:
     Args:
         upstream: The daemon's socket (path or ``unix://`` URL).
         path: Where to listen; a fresh path in a temporary directory when omitted.
+        keep_answers: Also keep every byte the daemon sends back, for :meth:`answer_to`
+            (for short exchanges: nothing bounds it).
     """
 
-    def __init__(self, upstream: str, path: str | None = None) -> None:
+    def __init__(self, upstream: str, path: str | None = None, *, keep_answers: bool = False) -> None:
         self.upstream = upstream.removeprefix("unix://")
         if path is None:
             self._tmpdir = tempfile.mkdtemp(prefix="dockscope-proxy-")
@@ -149,6 +151,8 @@ class RecordingProxy:
             self._tmpdir = None
         self.path = path
         self.requests: list[Request] = []
+        self.keep_answers = keep_answers
+        self._answers: dict[int, bytearray] = {}
         self.connections_opened = 0
         self._open: dict[int, tuple[socket.socket, socket.socket]] = {}
         self._lock = threading.Lock()
@@ -231,6 +235,36 @@ class RecordingProxy:
         with self._lock:
             return [r for r in self.requests if r.time >= start]
 
+    def answer_to(self, request: Request) -> tuple[int, bytes]:
+        """The daemon's answer to ``request`` (status, body with any chunking undone); needs ``keep_answers``.
+
+        Answers on a connection come in the order of its requests, so the
+        answers before it are read past first.
+        """
+        import http.client
+        import io
+
+        with self._lock:
+            data = bytes(self._answers.get(request.connection, b""))
+            earlier = [r for r in self.requests if r.connection == request.connection].index(request)
+        class _Unclosed(io.BytesIO):
+            def close(self) -> None:  # each answer read closes its file: the next one is in it too
+                pass
+
+        stream = _Unclosed(data)
+
+        class _Socket:
+            def makefile(self, *_args, **_kwargs):
+                return stream
+
+        for position in range(earlier + 1):
+            answer = http.client.HTTPResponse(_Socket(), method=request.method)  # type: ignore[arg-type]
+            answer.begin()
+            body = answer.read()
+            if position == earlier:
+                return answer.status, body
+        raise AssertionError("unreachable")
+
     def clear(self) -> None:
         """Forget the recorded requests (connection counters stay)."""
         with self._lock:
@@ -280,6 +314,9 @@ class RecordingProxy:
                     break
                 if parser is not None:
                     parser.feed(data)
+                elif self.keep_answers:
+                    with self._lock:
+                        self._answers.setdefault(number, bytearray()).extend(data)
                 self._flowing.wait()
                 sink.sendall(data)
         except (OSError, ValueError):
