@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from dockscope import heap, timeline
 from dockscope.engine.events import DockerEvent, EventFeed, refresh_targets
 from dockscope.engine.model import HostSnapshot
-from dockscope.engine.session import KINDS, HostSession
+from dockscope.engine.session import INSPECT_MAX_AGE, INSPECT_MAX_AGE_FOLLOWING, KINDS, HostSession
 from dockscope.panes import PANE_MODULES, Pane, pane_class
 from dockscope.ui.footer import Footer
 from dockscope.ui.messages import ObjectSelected, OpenPane, Selection
@@ -238,7 +238,9 @@ class DockscopeApp(App[int]):
     @work(thread=True, exit_on_error=False, group="engine", name="engine-call")
     def _engine_call(self, kinds: set[str], ids: set[str]) -> HostSnapshot:
         if "full" in kinds:
-            return self.session.poll()
+            feed = self._events_feed
+            following = feed is not None and feed.following
+            return self.session.poll(INSPECT_MAX_AGE_FOLLOWING if following else INSPECT_MAX_AGE)
         return self.session.refresh(kinds, ids)
 
     @work(thread=True, exit_on_error=False, group="disk", name="disk-usage")

@@ -160,6 +160,11 @@ class EventFeed:
             if on_event in self._subscribers:
                 self._subscribers.remove(on_event)
 
+    @property
+    def following(self) -> bool:
+        """True while a stream is open: every change from now on comes as an event."""
+        return self._stream is not None
+
     def since(self) -> int:
         """Whole seconds to ask from: the last event seen, the first opening, or the backlog."""
         if self.last_seen_nano:

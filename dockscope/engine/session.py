@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,48 @@ KINDS = ("containers", "images", "networks", "volumes", "info")
 #: Seconds after which a full poll inspects a container again even if its list entry
 #: did not change (a network connected while the event stream was down, say).
 INSPECT_MAX_AGE = 60.0
+#: The same while the event stream is followed: events already ask for every change, so this
+#: is only a safety net (a daemon may drop events for a slow reader).
+INSPECT_MAX_AGE_FOLLOWING = 300.0
+
+#: Docker's human durations in a status line ("Up 5 minutes", "Exited (1) About an hour ago").
+_DURATION = re.compile(r"Less than a second|About an? (?:minute|hour)|(\d+) (second|minute|hour|day|week|month|year)s?")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+
+
+def status_parts(status: str | None) -> tuple[str, int | None]:
+    """A list entry's status line as (its text without the duration, the duration in seconds).
+
+    "Up 17 minutes (healthy)" -> ("Up _ (healthy)", 1020): the duration
+    changes every minute by itself and says nothing new, but one that
+    shrinks does (an uptime that restarted, an exit newer than the last).
+    """
+    text = status or ""
+    match = _DURATION.search(text)
+    if match is None:
+        return text, None
+    found = match.group(0)
+    if found.startswith("Less"):
+        seconds = 0
+    elif found.startswith("About"):
+        seconds = 3600 if found.endswith("hour") else 60
+    else:
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return text[: match.start()] + "_" + text[match.end() :], seconds
+
+
+def entry_changed(before: tuple | None, now: tuple | None) -> bool:
+    """True when a container's list entry says more than that time passed since ``before``."""
+    if before is None or now is None:
+        return before != now
+    (state_before, status_before), (state_now, status_now) = before, now
+    if state_before != state_now:
+        return True
+    shape_before, seconds_before = status_parts(status_before)
+    shape_now, seconds_now = status_parts(status_now)
+    if shape_before != shape_now:
+        return True
+    return seconds_before is not None and seconds_now is not None and seconds_now < seconds_before
 
 
 def is_connection_failure(error: BaseException) -> bool:
@@ -139,28 +182,33 @@ class HostSession:
             errors=errors,
         )
 
-    def poll(self) -> HostSnapshot:
+    def poll(self, max_inspect_age: float = INSPECT_MAX_AGE) -> HostSnapshot:
         """A full poll: every list, ``/info``, and a fresh inspect of the inspected containers that changed.
 
-        Changed means their list entry (state, and Docker's status line: uptime,
-        restarts, health) is not what it was when they were inspected, or the
-        inspect is older than :data:`INSPECT_MAX_AGE`. Inspecting every one of
-        them again each poll cost a request per container for nothing.
+        Changed means their list entry says more than that time passed
+        (:func:`entry_changed`: another state, health or exit code, or an
+        uptime that shrank), or the inspect is older than ``max_inspect_age``.
+        Inspecting every one of them again each poll cost a request per
+        container for nothing, and so did the status line's minute ticking
+        ("Up 17 minutes" -> "Up 18 minutes").
         """
         with self._lock:
-            return self._collect(KINDS, self._outdated_inspects)
+            return self._collect(KINDS, lambda listed: self._outdated_inspects(listed, max_inspect_age))
 
     def _list_entries(self) -> dict[str, tuple]:
         """Container id -> (state, status) as the last ``/containers/json`` said."""
         return {c.get("Id"): (c.get("State"), c.get("Status")) for c in self._raw.containers or ()}
 
-    def _outdated_inspects(self, listed: dict[str, tuple]) -> list[str]:
+    def _outdated_inspects(self, listed: dict[str, tuple], max_age: float) -> list[str]:
         now = self._clock()
         outdated = []
         for container_id in self._raw.inspects:
             entry, taken = self._inspected_as.get(container_id, (None, 0.0))
-            if listed.get(container_id) != entry or now - taken > INSPECT_MAX_AGE:
+            current = listed.get(container_id)
+            if entry_changed(entry, current) or now - taken > max_age:
                 outdated.append(container_id)
+            else:  # compare with the last poll, not the inspect: an uptime shrinks only for a poll or two
+                self._inspected_as[container_id] = (current, taken)
         return outdated
 
     def refresh(self, kinds: Iterable[str], container_ids: Iterable[str] = ()) -> HostSnapshot:

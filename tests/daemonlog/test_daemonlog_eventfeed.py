@@ -35,6 +35,7 @@ def test_feed_sees_start_and_stop_and_refills_the_gap(client, endpoint, labels, 
     )["Id"]
     try:
         _wait(lambda: feed.connections == 1)
+        assert feed.following
         client.start(container)
         client.stop(container, timeout=0)
 
@@ -44,7 +45,7 @@ def test_feed_sees_start_and_stop_and_refills_the_gap(client, endpoint, labels, 
         _wait(lambda: {"start", "die"} <= set(actions()))
         gate.clear()
         feed.drop_connection()
-        _wait(lambda: feed._stream is None)
+        _wait(lambda: not feed.following)
         client.start(container)
         time.sleep(0.2)
         gate.set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -133,6 +134,10 @@ def test_a_full_poll_inspects_again_only_what_changed_or_aged(client, endpoint, 
     quiet, started = (
         client.create_container(base_image, command=["sleep", "60"], labels=labels)["Id"] for _ in range(2)
     )
+
+    def status(cid: str) -> str:
+        return next(c for c in session._raw.containers if c["Id"] == cid)["Status"]
+
     try:
         session.poll()
         session.ensure_inspected([quiet, started])
@@ -143,8 +148,19 @@ def test_a_full_poll_inspects_again_only_what_changed_or_aged(client, endpoint, 
         snapshot = session.poll()
         assert inspected == [started], inspected
         assert snapshot.container_by_id[started].detail.started_at
+        first_status = status(started)
+        inspected.clear()
+        time.sleep(2.5)
+        session.poll()
+        assert status(started) != first_status  # "Up Less than a second" -> "Up 3 seconds"
+        assert inspected == [], "an uptime that only grew was inspected again"
+        client.restart(started, timeout=0)
+        session.poll()
+        assert inspected == [started], "a restart (the uptime shrank) was not inspected again"
         inspected.clear()
         now[0] += INSPECT_MAX_AGE + 1
+        session.poll(max_inspect_age=INSPECT_MAX_AGE * 5)
+        assert inspected == [], "renewed before the age asked for"
         session.poll()
         assert quiet in inspected, "an old inspect was not renewed"
     finally:
