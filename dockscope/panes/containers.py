@@ -554,7 +554,7 @@ class ContainersPane(TablePane):
 
     def action_faulted(self) -> None:
         self.faulted_only = not self.faulted_only
-        self.say("faulted only: restarting, unhealthy, exited non-zero, OOM-killed, dead, failed to start" if self.faulted_only else "")
+        self.say("faulted only: restart loop, unhealthy, exit≠0, OOM-killed, dead, start failed" if self.faulted_only else "")
         self._resync()
 
     def action_mark(self) -> None:
