@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from dockscope import __version__, timeline
+from dockscope import __version__, heap, timeline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -134,6 +134,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     timeline.mark("main")
+    heap.tune_collector()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(load={word for word in argv if word in COMMANDS})
     args = parser.parse_args(argv)

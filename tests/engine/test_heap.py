@@ -23,3 +23,21 @@ def test_trim_returns_freed_heap() -> None:
     after = _rss_kib()
     assert before - after > 20 * 1024, (before, after)
     assert keep[0] == ord("x")
+
+
+def test_every_command_paces_the_collector_before_parsing() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import gc\n"
+        "defaults = gc.get_threshold()\n"
+        "from dockscope.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(defaults, gc.get_threshold())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    defaults, now = out.strip().splitlines()[-1].split(") (")
+    young, middle, old = (int(x) for x in now.strip("()").split(","))
+    assert (young, middle, old) == (heap.YOUNG_THRESHOLD, *[int(x) for x in defaults.strip("()").split(",")][1:])
+    assert young > 700
