@@ -285,8 +285,13 @@ class LogFigures:
     load: str = ""
 
 
-def measure_log_follow(client, fleet: Fleet, seconds: float, quiet_seconds: float = 30.0) -> LogFigures:
-    """Follow a container writing 3,000 lines/s in dockscope's logs view: RSS with no key pressed, then key latency and RSS."""
+def measure_log_follow(
+    client, fleet: Fleet, seconds: float, quiet_seconds: float = 30.0, command: list[str] | None = None
+) -> LogFigures:
+    """Follow a container writing 3,000 lines/s in dockscope's logs view: RSS with no key pressed, then key latency and RSS.
+
+    ``command`` runs dockscope another way (default: the ``dockscope`` on PATH).
+    """
     figures = LogFigures(load=" ".join(f"{x:.1f}" for x in os.getloadavg()))
     name = f"0bench-{fleet.run}-chatty"
     script = 'while :; do yes "chatty log line 0123456789 abcdefghijklmnopqrstuvwxyz" | head -n 300; usleep 100000; done'
@@ -298,7 +303,7 @@ def measure_log_follow(client, fleet: Fleet, seconds: float, quiet_seconds: floa
     )
     client.start(created["Id"])
     try:
-        with PtyApp(["--pane", "containers"], env={"DOCKER_HOST": SANDBOX_HOST}) as app:
+        with PtyApp(["--pane", "containers"], env={"DOCKER_HOST": SANDBOX_HOST}, command=command) as app:
             if app.wait_for(b"Up / exit", timeout=30) is None:
                 raise RuntimeError("the containers pane was never drawn")
             app.wait_quiet(0.5, timeout=10)

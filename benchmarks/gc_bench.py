@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Key latency and cycle-collector pauses while following a chatty container, per collector pace.
+
+One command (as root, with the sandbox daemon up)::
+
+    .venv/bin/python benchmarks/gc_bench.py                  # 3 rounds; writes benchmarks/results/gc.md
+
+Each round runs the log-follow measurement of ``scale_bench.py`` (a
+container writing ~3,000 lines/s, the search prompt opened and closed every
+~0.5 s, key latency from press to prompt drawn) once with Python's default
+young-collection threshold (700) and once with dockscope's
+(:data:`dockscope.heap.YOUNG_THRESHOLD`), alternated so both see the same
+machine. dockscope runs under this file (``--child``), which sets the
+threshold asked for and logs every collection's generation and duration.
+Single runs on a shared machine vary a lot; read the rounds side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DEFAULT_YOUNG = 700
+
+
+def child(young: int, log_path: str, argv: list[str]) -> int:
+    """Run dockscope with the young threshold ``young``, every collection logged as 'generation milliseconds'."""
+    log = open(log_path, "w", buffering=1)
+    started = [0.0]
+
+    def on_collect(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            log.write(f"{info['generation']} {1000 * (time.perf_counter() - started[0]):.2f}\n")
+
+    gc.callbacks.append(on_collect)
+    import dockscope.heap
+
+    def pace() -> None:
+        _young, middle, old = gc.get_threshold()
+        gc.set_threshold(young, middle, old)
+
+    dockscope.heap.tune_collector = pace
+    from dockscope.cli import main
+
+    return main(argv)
+
+
+def summarise(log_path: str) -> dict[int, list[float]]:
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    for line in Path(log_path).read_text().splitlines():
+        generation, ms = line.split()
+        pauses[int(generation)].append(float(ms))
+    return pauses
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[round(share * (len(ordered) - 1))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=30.0, help="presses per run (default: 30 s)")
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "gc.md"), help="markdown report (- for none)")
+    args = parser.parse_args()
+
+    import scale_bench as bench
+    from dockscope.engine.connect import open_client
+    from dockscope.engine.endpoint import resolve_endpoint
+    from dockscope.heap import YOUNG_THRESHOLD
+
+    client = open_client(resolve_endpoint(host=bench.SANDBOX_HOST, env={}), timeout=120)
+    info = bench.machine_info(client)
+    fleet = bench.Fleet(client, uuid.uuid4().hex[:6])
+    rows = []
+    try:
+        fleet.build_image()
+        for round_ in range(1, args.rounds + 1):
+            for young in (DEFAULT_YOUNG, YOUNG_THRESHOLD):
+                with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
+                    log_path = handle.name
+                command = [sys.executable, __file__, "--child", str(young), log_path]
+                load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+                figures = bench.measure_log_follow(client, fleet, args.seconds, quiet_seconds=10, command=command)
+                pauses = summarise(log_path)
+                os.unlink(log_path)
+                latencies = figures.latencies_ms or [float("nan")]
+                row = (
+                    f"| {round_} | {young:,} | {load} | {figures.lines_per_s:,.0f} | {len(figures.latencies_ms)} ({figures.missed}) "
+                    f"| {statistics.median(latencies):.0f} | {percentile(latencies, 0.95):.0f} | {max(latencies):.0f} "
+                    f"| {figures.cpu_pct:.0f} | {len(pauses[0])} / {len(pauses[1])} / {len(pauses[2])} "
+                    f"| {statistics.mean(pauses[2]) if pauses[2] else 0:.0f} ({max(pauses[2], default=0):.0f}) "
+                    f"| {sum(map(sum, pauses.values())) / 1000:.1f} | {figures.rss_mb[-1][1] if figures.rss_mb else 0:.0f} |"
+                )
+                print(row, flush=True)
+                rows.append(row)
+    finally:
+        fleet.clear()
+    text = "\n".join(
+        [
+            "# Cycle-collector pace: key latency while following a chatty container",
+            "",
+            f"Measured {info['when']} with `benchmarks/gc_bench.py {' '.join(sys.argv[1:])}` on {info['machine']}; "
+            f"dockerd {info['engine']}. Terminal 200x50; each run follows for 10 s with no key, then presses / and Escape "
+            f"every ~0.5 s for {args.seconds:g} s. Young threshold {DEFAULT_YOUNG} is Python's default, "
+            f"{YOUNG_THRESHOLD:,} dockscope's (`dockscope.heap.tune_collector`). Latency: press until the prompt is drawn. "
+            "Collections and GC time cover the whole run, start-up included.",
+            "",
+            "| round | young threshold | load at start | lines/s | presses (missed) | latency median ms | p95 ms | max ms "
+            "| CPU % | collections gen0 / gen1 / gen2 | full collection ms mean (max) | GC time s | RSS MB at end |",
+            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+            *rows,
+            "",
+        ]
+    )
+    print(text)
+    if args.output != "-":
+        Path(args.output).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[1] == "--child":
+        raise SystemExit(child(int(sys.argv[2]), sys.argv[3], sys.argv[4:]))
+    raise SystemExit(main())
