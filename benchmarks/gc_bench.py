@@ -4,6 +4,7 @@
 One command (as root, with the sandbox daemon up)::
 
     .venv/bin/python benchmarks/gc_bench.py                  # 3 rounds; writes benchmarks/results/gc.md
+    .venv/bin/python benchmarks/gc_bench.py --rss-minutes 10 # and RSS side by side at 500 containers
 
 Each round runs the log-follow measurement of ``scale_bench.py`` (a
 container writing ~3,000 lines/s, the search prompt opened and closed every
@@ -13,6 +14,11 @@ young-collection threshold (700) and once with dockscope's
 machine. dockscope runs under this file (``--child``), which sets the
 threshold asked for and logs every collection's generation and duration.
 Single runs on a shared machine vary a lot; read the rounds side by side.
+
+With ``--rss-minutes M`` it then starts ``--count`` (500) idle containers and
+runs both paces at once, side by side on the same daemon and terminal size,
+sampling each one's RSS every 30 s for M minutes: a slower collector leaves
+more cyclic garbage alive between collections, and this shows how much.
 """
 
 from __future__ import annotations
@@ -71,10 +77,55 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[round(share * (len(ordered) - 1))]
 
 
+def rss_side_by_side(bench, fleet, minutes: float) -> list[str]:
+    """Run dockscope at both paces at once on the idle fleet; a row of RSS (and collections so far) every 30 s."""
+    import re
+
+    from dockscope.heap import YOUNG_THRESHOLD
+    from tests.hardening.terminal import PtyApp
+
+    names = re.compile(rb"0bench-" + fleet.run.encode() + rb"-(\d{3})")
+    logs, apps = [], []
+    try:
+        for young in (DEFAULT_YOUNG, YOUNG_THRESHOLD):
+            with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
+                logs.append(handle.name)
+            app = PtyApp(["--pane", "containers"], env={"DOCKER_HOST": bench.SANDBOX_HOST}, command=[sys.executable, __file__, "--child", str(young), handle.name])
+            apps.append(app.start())
+        for app in apps:
+            if app.wait_for(names, timeout=60) is None:
+                raise RuntimeError("the container list was never drawn")
+        time.sleep(5)
+        rows = []
+        began = time.monotonic()
+        while True:
+            elapsed = time.monotonic() - began
+            counts = []
+            for log in logs:
+                pauses = summarise(log)
+                counts.append(" / ".join(str(len(pauses[g])) for g in (0, 1, 2)))
+            row = f"| {elapsed / 60:.1f} | {bench.rss_mb(apps[0].pid):.1f} | {bench.rss_mb(apps[1].pid):.1f} | {counts[0]} | {counts[1]} |"
+            print(row, flush=True)
+            rows.append(row)
+            if elapsed >= minutes * 60 or not all(app.running() for app in apps):
+                break
+            time.sleep(max(0.0, 30 - (time.monotonic() - began - elapsed)))
+        return rows
+    finally:
+        for app in apps:
+            if app.running():
+                app.quit(timeout=15)
+            app.stop()
+        for log in logs:
+            os.unlink(log)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=30.0, help="presses per run (default: 30 s)")
+    parser.add_argument("--rss-minutes", type=float, default=0.0, help="then RSS of both paces side by side (default: skip)")
+    parser.add_argument("--count", type=int, default=500, help="idle containers for the RSS watch (default: 500)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "gc.md"), help="markdown report (- for none)")
     args = parser.parse_args()
 
@@ -86,7 +137,8 @@ def main() -> int:
     client = open_client(resolve_endpoint(host=bench.SANDBOX_HOST, env={}), timeout=120)
     info = bench.machine_info(client)
     fleet = bench.Fleet(client, uuid.uuid4().hex[:6])
-    rows = []
+    rows: list[str] = []
+    rss_rows: list[str] = []
     try:
         fleet.build_image()
         for round_ in range(1, args.rounds + 1):
@@ -108,6 +160,9 @@ def main() -> int:
                 )
                 print(row, flush=True)
                 rows.append(row)
+        if args.rss_minutes > 0:
+            fleet.grow_to(args.count)
+            rss_rows = rss_side_by_side(bench, fleet, args.rss_minutes)
     finally:
         fleet.clear()
     text = "\n".join(
@@ -126,6 +181,22 @@ def main() -> int:
             *rows,
             "",
         ]
+        + (
+            [
+                f"## RSS side by side at {args.count} containers",
+                "",
+                f"Both paces at once for {args.rss_minutes:g} minutes after the first list, idle on the containers pane "
+                "(200x50), RSS every 30 s. Collections count from start.",
+                "",
+                f"| minutes | RSS MB, young {DEFAULT_YOUNG} | RSS MB, young {YOUNG_THRESHOLD:,} "
+                f"| collections gen0 / gen1 / gen2, {DEFAULT_YOUNG} | collections, {YOUNG_THRESHOLD:,} |",
+                "| ---: | ---: | ---: | --- | --- |",
+                *rss_rows,
+                "",
+            ]
+            if rss_rows
+            else []
+        )
     )
     print(text)
     if args.output != "-":
