@@ -16,9 +16,11 @@ threshold asked for and logs every collection's generation and duration.
 Single runs on a shared machine vary a lot; read the rounds side by side.
 
 With ``--rss-minutes M`` it then starts ``--count`` (500) idle containers and
-runs both paces at once, side by side on the same daemon and terminal size,
-sampling each one's RSS every 30 s for M minutes: a slower collector leaves
-more cyclic garbage alive between collections, and this shows how much.
+runs three dockscopes at once on the same daemon and terminal size (young
+700; 10,000 without the housekeeper's idle full collections; 10,000 as
+shipped), sampling each one's RSS every 30 s for M minutes: a slower
+collector leaves more cyclic garbage alive between collections, and this
+shows how much, and what the idle collections take back.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DEFAULT_YOUNG = 700
+#: Set in a child's environment: no full collections from dockscope's housekeeper (as before it had them).
+NO_IDLE_COLLECT = "DOCKSCOPE_BENCH_NO_IDLE_COLLECT"
 
 
 def child(young: int, log_path: str, argv: list[str]) -> int:
@@ -59,6 +63,8 @@ def child(young: int, log_path: str, argv: list[str]) -> int:
         gc.set_threshold(young, middle, old)
 
     dockscope.heap.tune_collector = pace
+    if os.environ.get(NO_IDLE_COLLECT):
+        dockscope.heap.Housekeeper.due = lambda self: False
     from dockscope.cli import main
 
     return main(argv)
@@ -77,21 +83,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[round(share * (len(ordered) - 1))]
 
 
-def rss_side_by_side(bench, fleet, minutes: float) -> list[str]:
-    """Run dockscope at both paces at once on the idle fleet; a row of RSS (and collections so far) every 30 s."""
+def rss_arms() -> list[tuple[str, int, bool]]:
+    """(label, young threshold, idle full collections) of each dockscope the RSS watch runs at once."""
+    from dockscope.heap import YOUNG_THRESHOLD
+
+    return [
+        (f"young {DEFAULT_YOUNG}", DEFAULT_YOUNG, True),
+        (f"young {YOUNG_THRESHOLD:,}, no idle collections", YOUNG_THRESHOLD, False),
+        (f"young {YOUNG_THRESHOLD:,} (as shipped)", YOUNG_THRESHOLD, True),
+    ]
+
+
+def rss_side_by_side(bench, fleet, minutes: float) -> tuple[list[str], list[str]]:
+    """Run each arm of :func:`rss_arms` at once on the idle fleet: a row of RSS and collections so far every 30 s,
+    and a line per arm on its full collections."""
     import re
 
-    from dockscope.heap import YOUNG_THRESHOLD
     from tests.hardening.terminal import PtyApp
 
     names = re.compile(rb"0bench-" + fleet.run.encode() + rb"-(\d{3})")
     logs, apps = [], []
     try:
-        for young in (DEFAULT_YOUNG, YOUNG_THRESHOLD):
+        for _label, young, idle_collect in rss_arms():
             with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
                 logs.append(handle.name)
-            app = PtyApp(["--pane", "containers"], env={"DOCKER_HOST": bench.SANDBOX_HOST}, command=[sys.executable, __file__, "--child", str(young), handle.name])
-            apps.append(app.start())
+            env = {"DOCKER_HOST": bench.SANDBOX_HOST, NO_IDLE_COLLECT: "" if idle_collect else "1"}
+            command = [sys.executable, __file__, "--child", str(young), handle.name]
+            apps.append(PtyApp(["--pane", "containers"], env=env, command=command).start())
         for app in apps:
             if app.wait_for(names, timeout=60) is None:
                 raise RuntimeError("the container list was never drawn")
@@ -100,17 +118,22 @@ def rss_side_by_side(bench, fleet, minutes: float) -> list[str]:
         began = time.monotonic()
         while True:
             elapsed = time.monotonic() - began
-            counts = []
-            for log in logs:
-                pauses = summarise(log)
-                counts.append(" / ".join(str(len(pauses[g])) for g in (0, 1, 2)))
-            row = f"| {elapsed / 60:.1f} | {bench.rss_mb(apps[0].pid):.1f} | {bench.rss_mb(apps[1].pid):.1f} | {counts[0]} | {counts[1]} |"
+            rss = " | ".join(f"{bench.rss_mb(app.pid):.1f}" for app in apps)
+            counts = " | ".join(" / ".join(str(len(summarise(log)[g])) for g in (0, 1, 2)) for log in logs)
+            row = f"| {elapsed / 60:.1f} | {rss} | {counts} |"
             print(row, flush=True)
             rows.append(row)
             if elapsed >= minutes * 60 or not all(app.running() for app in apps):
                 break
             time.sleep(max(0.0, 30 - (time.monotonic() - began - elapsed)))
-        return rows
+        fulls = []
+        for (label, _young, _idle), log in zip(rss_arms(), logs):
+            full = summarise(log)[2]
+            fulls.append(
+                f"- {label}: {len(full)} full collections, "
+                + (f"{statistics.mean(full):.0f} ms mean, {max(full):.0f} ms max" if full else "none")
+            )
+        return rows, fulls
     finally:
         for app in apps:
             if app.running():
@@ -139,6 +162,7 @@ def main() -> int:
     fleet = bench.Fleet(client, uuid.uuid4().hex[:6])
     rows: list[str] = []
     rss_rows: list[str] = []
+    rss_fulls: list[str] = []
     try:
         fleet.build_image()
         for round_ in range(1, args.rounds + 1):
@@ -162,7 +186,7 @@ def main() -> int:
                 rows.append(row)
         if args.rss_minutes > 0:
             fleet.grow_to(args.count)
-            rss_rows = rss_side_by_side(bench, fleet, args.rss_minutes)
+            rss_rows, rss_fulls = rss_side_by_side(bench, fleet, args.rss_minutes)
     finally:
         fleet.clear()
     text = "\n".join(
@@ -185,13 +209,17 @@ def main() -> int:
             [
                 f"## RSS side by side at {args.count} containers",
                 "",
-                f"Both paces at once for {args.rss_minutes:g} minutes after the first list, idle on the containers pane "
-                "(200x50), RSS every 30 s. Collections count from start.",
+                f"Three at once for {args.rss_minutes:g} minutes after the first list, idle on the containers pane "
+                "(200x50), RSS every 30 s. 'Idle collections': dockscope's housekeeper runs a full collection every "
+                "2 minutes when no key was pressed for 5 s (`dockscope.heap.Housekeeper`). Collections count from start "
+                "(gen0 / gen1 / gen2; gen2 is a full collection).",
                 "",
-                f"| minutes | RSS MB, young {DEFAULT_YOUNG} | RSS MB, young {YOUNG_THRESHOLD:,} "
-                f"| collections gen0 / gen1 / gen2, {DEFAULT_YOUNG} | collections, {YOUNG_THRESHOLD:,} |",
-                "| ---: | ---: | ---: | --- | --- |",
+                "| minutes | " + " | ".join(f"RSS MB, {label}" for label, _y, _i in rss_arms()) + " | "
+                + " | ".join(f"collections, {label}" for label, _y, _i in rss_arms()) + " |",
+                "| ---: | ---: | ---: | ---: | --- | --- | --- |",
                 *rss_rows,
+                "",
+                *rss_fulls,
                 "",
             ]
             if rss_rows

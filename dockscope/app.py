@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.css.query import NoMatches
+from textual.events import Event, Key, MouseDown
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
@@ -134,6 +135,8 @@ class DockscopeApp(App[int]):
         self.nav_stack: list[tuple[str, Selection | None]] = []
         #: pane id -> seq of the snapshot it shows (hidden panes catch up when shown).
         self._shown_seq: dict[str, int] = {}
+        #: Full collections when nobody types, and heap trimming (see dockscope.heap).
+        self.housekeeper = heap.Housekeeper()
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -187,6 +190,11 @@ class DockscopeApp(App[int]):
         children = self.base_screen.query_one(ContentSwitcher).children
         return [child for child in children if isinstance(child, Pane) and child.is_mounted]
 
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, (Key, MouseDown)) and not event.is_forwarded:
+            self.housekeeper.input_seen()
+        await super().on_event(event)
+
     def on_load(self) -> None:
         timeline.mark("loaded: stylesheet sources read, driver next")
 
@@ -208,7 +216,7 @@ class DockscopeApp(App[int]):
         self.call_after_refresh(self._after_first_frame)
         self._update_status()
         self.set_interval(1.0, self._update_status)
-        self.set_interval(HEAP_TRIM_SECONDS, heap.trim)
+        self.set_interval(HEAP_TRIM_SECONDS, self.housekeeper.tick)
         self.set_timer(2.0, self._disk_usage)
 
     def _after_first_frame(self) -> None:

@@ -9,6 +9,7 @@ macOS) it is not there and this does nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 _trim: Callable[[int], int] | None = None
@@ -54,11 +55,54 @@ def tune_collector() -> None:
     full collection of the ~140,000 long-lived objects (the ring, the caches,
     the widgets) every 1.5 s, 125-290 ms each with the UI thread held: the
     long tail of key latency. With 10,000, a full collection came once in
-    45 s; key latency p95 went from 269-538 ms to ~90 ms in the same run
-    (see benchmarks/results/scale.md). Reference counting still frees all
-    garbage that is not in a cycle at once; only cycles wait a little longer.
+    45 s; key latency p95 went from 149-203 ms to 46-81 ms in three
+    alternated runs (benchmarks/results/gc.md). Reference counting still
+    frees all garbage that is not in a cycle at once; only cycles wait a
+    little longer: idle, a full collection may then not come at all (none in
+    10 minutes at 500 containers), which :class:`Housekeeper` makes up for.
     """
     import gc
 
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+#: A full collection at most this often (seconds), when the user is not typing.
+FULL_COLLECT_SECONDS = 120.0
+#: No key or click for this long (seconds) counts as not typing.
+QUIET_INPUT_SECONDS = 5.0
+
+
+class Housekeeper:
+    """What the app's 30-second timer does: a full collection now and then, then trim.
+
+    With the young threshold at 10,000, an idle dashboard allocates too
+    little for Python ever to decide on a full collection (none in 10
+    minutes at 500 containers), and cyclic garbage that outlived two young
+    collections (a replaced snapshot's rows, finished workers) stays:
+    RSS crept from 74 to 79 MB between minute 3 and 9.5 (gc.md). So every
+    :data:`FULL_COLLECT_SECONDS`, when no key was pressed for
+    :data:`QUIET_INPUT_SECONDS`, it collects everything (a pause of tens of
+    milliseconds, not while someone types) and then gives the freed heap back.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.last_input = self.last_full = clock()
+        self.full_collections = 0
+
+    def input_seen(self) -> None:
+        self.last_input = self._clock()
+
+    def due(self) -> bool:
+        now = self._clock()
+        return now - self.last_full >= FULL_COLLECT_SECONDS and now - self.last_input >= QUIET_INPUT_SECONDS
+
+    def tick(self) -> None:
+        if self.due():
+            import gc
+
+            gc.collect()
+            self.last_full = self._clock()
+            self.full_collections += 1
+        trim()

@@ -41,3 +41,51 @@ def test_every_command_paces_the_collector_before_parsing() -> None:
     young, middle, old = (int(x) for x in now.strip("()").split(","))
     assert (young, middle, old) == (heap.YOUNG_THRESHOLD, *[int(x) for x in defaults.strip("()").split(",")][1:])
     assert young > 700
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _cyclic_garbage():
+    import weakref
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_housekeeper_collects_cycles_only_when_due_and_nobody_types() -> None:
+    import gc
+
+    clock = _Clock()
+    keeper = heap.Housekeeper(clock)
+    was_enabled = gc.isenabled()
+    gc.disable()  # only the housekeeper may collect here
+    try:
+        garbage = _cyclic_garbage()
+        clock.now += heap.FULL_COLLECT_SECONDS - 1
+        keeper.tick()
+        assert garbage() is not None and keeper.full_collections == 0, "not due yet: only a trim"
+        clock.now += 2
+        keeper.input_seen()
+        clock.now += heap.QUIET_INPUT_SECONDS - 1
+        keeper.tick()
+        assert garbage() is not None and keeper.full_collections == 0, "a key pressed just now: no pause"
+        clock.now += 1
+        keeper.tick()
+        assert garbage() is None and keeper.full_collections == 1
+        garbage = _cyclic_garbage()
+        clock.now += heap.FULL_COLLECT_SECONDS / 2
+        keeper.tick()
+        assert garbage() is not None and keeper.full_collections == 1, "at most one full collection per period"
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -29,3 +29,16 @@ async def test_show_pane_under_a_dialog_keeps_its_focus(make_app, pane_id: str) 
         assert any(node.id == pane_id for node in focused.ancestors_with_self)
         if pane_id != "map":
             assert isinstance(focused, DataTable)
+
+
+async def test_keys_tell_the_housekeeper_someone_is_typing(make_app) -> None:
+    # A full collection waits until no key was pressed for a while (dockscope.heap.Housekeeper).
+    app = make_app(start_pane="containers", events=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.housekeeper.last_input = 0.0
+        await pilot.press("down")
+        assert app.housekeeper.last_input > 0.0
+        app.housekeeper.last_input = 0.0
+        await pilot.pause(0.2)
+        assert app.housekeeper.last_input == 0.0, "only input counts"
