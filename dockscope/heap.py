@@ -55,8 +55,8 @@ def tune_collector() -> None:
     full collection of the ~140,000 long-lived objects (the ring, the caches,
     the widgets) every 1.5 s, 125-290 ms each with the UI thread held: the
     long tail of key latency. With 10,000, a full collection came once in
-    45 s; key latency p95 went from 149-203 ms to 46-81 ms in three
-    alternated runs (benchmarks/results/gc.md). Reference counting still
+    45 s; key latency p95 went from 149-203 ms to 46-101 ms over six
+    alternated pairs of runs (benchmarks/results/gc.md). Reference counting still
     frees all garbage that is not in a cycle at once; only cycles wait a
     little longer: idle, a full collection may then not come at all (none in
     10 minutes at 500 containers), which :class:`Housekeeper` makes up for.
@@ -80,7 +80,8 @@ class Housekeeper:
     little for Python ever to decide on a full collection (none in 10
     minutes at 500 containers), and cyclic garbage that outlived two young
     collections (a replaced snapshot's rows, finished workers) stays:
-    RSS crept from 74 to 79 MB between minute 3 and 9.5 (gc.md). So every
+    RSS crept from 72.7 to 79.3 MB between minute 3 and 10; with these
+    collections, 72.0 to 75.4 (Python's pace: 71.6 to 73.4; gc.md). So every
     :data:`FULL_COLLECT_SECONDS`, when no key was pressed for
     :data:`QUIET_INPUT_SECONDS`, it collects everything (a pause of tens of
     milliseconds, not while someone types) and then gives the freed heap back.
