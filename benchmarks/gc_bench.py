@@ -58,11 +58,7 @@ def child(young: int, log_path: str, argv: list[str]) -> int:
     gc.callbacks.append(on_collect)
     import dockscope.heap
 
-    def pace() -> None:
-        _young, middle, old = gc.get_threshold()
-        gc.set_threshold(young, middle, old)
-
-    dockscope.heap.tune_collector = pace
+    dockscope.heap.YOUNG_THRESHOLD = young  # what heap.tune_collector sets, first thing in main
     if os.environ.get(NO_IDLE_COLLECT):
         dockscope.heap.Housekeeper.due = lambda self: False
     from dockscope.cli import main
@@ -78,9 +74,10 @@ def summarise(log_path: str) -> dict[int, list[float]]:
     return pauses
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[round(share * (len(ordered) - 1))]
+def child_command(young: int) -> tuple[list[str], str]:
+    """The command running dockscope through :func:`child` at pace ``young``, and its collection log's path."""
+    with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
+        return [sys.executable, __file__, "--child", str(young), handle.name], handle.name
 
 
 def rss_arms() -> list[tuple[str, int, bool]]:
@@ -105,10 +102,9 @@ def rss_side_by_side(bench, fleet, minutes: float) -> tuple[list[str], list[str]
     logs, apps = [], []
     try:
         for _label, young, idle_collect in rss_arms():
-            with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
-                logs.append(handle.name)
+            command, log_path = child_command(young)
+            logs.append(log_path)
             env = {"DOCKER_HOST": bench.SANDBOX_HOST, NO_IDLE_COLLECT: "" if idle_collect else "1"}
-            command = [sys.executable, __file__, "--child", str(young), handle.name]
             apps.append(PtyApp(["--pane", "containers"], env=env, command=command).start())
         for app in apps:
             if app.wait_for(names, timeout=60) is None:
@@ -167,9 +163,7 @@ def main() -> int:
         fleet.build_image()
         for round_ in range(1, args.rounds + 1):
             for young in (DEFAULT_YOUNG, YOUNG_THRESHOLD):
-                with tempfile.NamedTemporaryFile(prefix="dockscope-gc-", suffix=".log", delete=False) as handle:
-                    log_path = handle.name
-                command = [sys.executable, __file__, "--child", str(young), log_path]
+                command, log_path = child_command(young)
                 load = " ".join(f"{x:.1f}" for x in os.getloadavg())
                 figures = bench.measure_log_follow(client, fleet, args.seconds, quiet_seconds=10, command=command)
                 pauses = summarise(log_path)
@@ -177,7 +171,7 @@ def main() -> int:
                 latencies = figures.latencies_ms or [float("nan")]
                 row = (
                     f"| {round_} | {young:,} | {load} | {figures.lines_per_s:,.0f} | {len(figures.latencies_ms)} ({figures.missed}) "
-                    f"| {statistics.median(latencies):.0f} | {percentile(latencies, 0.95):.0f} | {max(latencies):.0f} "
+                    f"| {statistics.median(latencies):.0f} | {bench.percentile(latencies, 0.95):.0f} | {max(latencies):.0f} "
                     f"| {figures.cpu_pct:.0f} | {len(pauses[0])} / {len(pauses[1])} / {len(pauses[2])} "
                     f"| {statistics.mean(pauses[2]) if pauses[2] else 0:.0f} ({max(pauses[2], default=0):.0f}) "
                     f"| {sum(map(sum, pauses.values())) / 1000:.1f} | {figures.rss_mb[-1][1] if figures.rss_mb else 0:.0f} |"

@@ -395,6 +395,12 @@ def report(results: list[Figures], logs: LogFigures | None, args, info: dict[str
     return "\n".join(lines) + "\n"
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value ``share`` of the way up ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[round(share * (len(ordered) - 1))]
+
+
 def _log_paragraph(logs: LogFigures, args) -> str:
     """The log-follow figures in one paragraph."""
     quiet = ", ".join(f"{s:g}s: {mb:.0f}" for s, mb in logs.rss_quiet_mb)
@@ -406,7 +412,7 @@ def _log_paragraph(logs: LogFigures, args) -> str:
     if not logs.latencies_ms:
         return text + f"then no press of / was answered within 5 s ({logs.missed} tried)."
     lat = sorted(logs.latencies_ms)
-    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+    p95 = percentile(lat, 0.95)
     return text + (
         f"then for {args.log_seconds:g} s, / (search prompt) and Escape every ~0.5 s: key latency (press until the prompt is drawn) "
         f"median {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms, max {lat[-1]:.0f} ms over {len(lat)} presses "
